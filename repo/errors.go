@@ -1,0 +1,75 @@
+package repo
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrNotFound is returned when a row looked up by key does not exist, or when Update or Delete by
+// key matched no row. It also matches pgx.ErrNoRows and sql.ErrNoRows with errors.Is.
+var ErrNotFound error = notFound{}
+
+type notFound struct{}
+
+func (notFound) Error() string { return "repo: not found" }
+
+func (notFound) Is(target error) bool { return target == pgx.ErrNoRows || target == sql.ErrNoRows }
+
+// ErrInvalid is matched by every error that reports a mistake in the caller's declarations or
+// arguments (a duplicate column, a nil row, a column of another table): nothing was sent to the
+// database.
+var ErrInvalid = errors.New("repo: invalid")
+
+// Error reports a failed operation on a table: what was done, to which table, column or key, and
+// why. The cause (a *pgconn.PgError, ErrNotFound, ErrInvalid, a context error) is reachable with
+// errors.Is and errors.As.
+type Error struct {
+	Op     string // "declare", "get", "find", "insert", "update", "delete", "upsert", "count", …
+	Table  string
+	Column string // the column at fault, if one is
+	Key    any    // the primary key concerned, if one is
+	Err    error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("repo: ")
+	b.WriteString(e.Op)
+	b.WriteString(" ")
+	b.WriteString(e.Table)
+	if e.Column != "" {
+		b.WriteString(".")
+		b.WriteString(e.Column)
+	}
+	if e.Key != nil {
+		fmt.Fprintf(&b, " key %v", e.Key)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		msg := e.Err.Error()
+		for _, prefix := range []string{"repo: ", "invalid: "} {
+			msg = strings.TrimPrefix(msg, prefix)
+		}
+		b.WriteString(msg)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// invalid is a caller's mistake: it wraps ErrInvalid and says what is wrong.
+type invalid struct{ msg string }
+
+func (e invalid) Error() string { return e.msg }
+
+func (e invalid) Is(target error) bool { return target == ErrInvalid }
+
+func invalidf(format string, args ...any) error { return invalid{fmt.Sprintf(format, args...)} }
+
+func errRowCount(want, got int) error {
+	return fmt.Errorf("expected %d rows back from RETURNING, got %d", want, got)
+}

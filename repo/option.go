@@ -1,0 +1,71 @@
+package repo
+
+import "fmt"
+
+// An Option shapes a query: a [Pred] (joined with AND), an [Order], [Limit] or [Offset]. Package
+// loadopts adds options that load relations.
+type Option[T any] interface {
+	apply(q *query[T])
+}
+
+// query is what a query's options add up to.
+type query[T any] struct {
+	where    []node
+	order    []Order[T]
+	limit    int64
+	offset   int64
+	hasLimit bool
+	err      error // the first invalid option
+}
+
+func (p Pred[T]) apply(q *query[T]) {
+	if p.n != nil {
+		q.where = append(q.where, p.n)
+	}
+}
+
+// An Order sorts the rows of a query by one column, ascending or descending, with NULLs first or
+// last. Several Orders sort by the first, then the next.
+type Order[T any] struct {
+	col   string // quoted
+	desc  bool
+	nulls string // "", " NULLS FIRST" or " NULLS LAST"
+}
+
+// Asc orders by the column, smallest first (NULLs last, PostgreSQL's default).
+func (c *Column[T, V]) Asc() Order[T] { return Order[T]{col: c.col.quoted} }
+
+// Desc orders by the column, largest first (NULLs first, PostgreSQL's default).
+func (c *Column[T, V]) Desc() Order[T] { return Order[T]{col: c.col.quoted, desc: true} }
+
+// NullsFirst puts NULLs before every value.
+func (o Order[T]) NullsFirst() Order[T] { o.nulls = " NULLS FIRST"; return o }
+
+// NullsLast puts NULLs after every value.
+func (o Order[T]) NullsLast() Order[T] { o.nulls = " NULLS LAST"; return o }
+
+func (o Order[T]) apply(q *query[T]) { q.order = append(q.order, o) }
+
+type limit[T any] int64
+
+func (n limit[T]) apply(q *query[T]) {
+	if n < 0 && q.err == nil {
+		q.err = fmt.Errorf("Limit(%d): a limit cannot be negative", n)
+	}
+	q.limit, q.hasLimit = int64(n), true
+}
+
+// Limit returns at most n rows (n may be 0). T is the table queried: repo.Limit[Employee](10).
+func Limit[T any](n int64) Option[T] { return limit[T](n) }
+
+type offset[T any] int64
+
+func (n offset[T]) apply(q *query[T]) {
+	if n < 0 && q.err == nil {
+		q.err = fmt.Errorf("Offset(%d): an offset cannot be negative", n)
+	}
+	q.offset = int64(n)
+}
+
+// Offset skips the first n rows. Without an Order, which rows are skipped is up to PostgreSQL.
+func Offset[T any](n int64) Option[T] { return offset[T](n) }
