@@ -22,15 +22,15 @@ type Repo[T any] struct {
 	writes []*column[T] // what Insert writes: every column but the serial key
 	sets   []*column[T] // what Update writes by default: every non-key column
 
-	selectSQL  string // SELECT cols FROM t
-	getSQL     string // SELECT cols FROM t WHERE key = $1 …
-	insertSQL  string // INSERT INTO t (writes) VALUES ($1, …) [RETURNING serial]
-	updateSQL  string // UPDATE t SET sets = $1, … WHERE key = $n …
-	deleteSQL  string // DELETE FROM t WHERE key = $1 …
-	countSQL   string // SELECT count(*) FROM t
-	existsSQL  string // SELECT EXISTS (SELECT 1 FROM t
-	returning  string // " RETURNING serial", or ""
-	keyWhere   string // "key1" = $1 AND …, placeholders from 1
+	selectSQL  string   // SELECT cols FROM t
+	getSQL     string   // SELECT cols FROM t WHERE key = $1 …
+	insertSQL  string   // INSERT INTO t (writes) VALUES ($1, …) [RETURNING serial]
+	updateSQL  string   // UPDATE t SET sets = $1, … WHERE key = $n …
+	deleteSQL  string   // DELETE FROM t WHERE key = $1 …
+	countSQL   string   // SELECT count(*) FROM t
+	existsSQL  string   // SELECT EXISTS (SELECT 1 FROM t
+	returning  string   // " RETURNING serial", or ""
+	keyWhere   string   // "key1" = $1 AND …, placeholders from 1
 	insertMany sync.Map // rows per statement (int) → SQL text
 	updateSome sync.Map // bit set of updated columns (uint64) → SQL text
 }
