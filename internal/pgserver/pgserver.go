@@ -4,8 +4,8 @@
 // [URL] returns DATABASE_URL when it is set. Otherwise it calls [Start],
 // which runs initdb in a fresh temporary directory and starts postgres
 // listening only on a Unix socket in another, with durability turned off
-// (fsync, synchronous_commit and full_page_writes). Starting costs about a
-// second, almost all of it initdb; [Server.Stop] shuts the server down and
+// (fsync, synchronous_commit and full_page_writes). Starting costs 1 to 2
+// seconds, almost all of it initdb; [Server.Stop] shuts the server down and
 // removes both directories.
 //
 // PostgreSQL refuses to run as root, so when this process runs as root the
