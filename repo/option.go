@@ -15,6 +15,7 @@ type query[T any] struct {
 	limit    int64
 	offset   int64
 	hasLimit bool
+	loading  Loading[T]
 	err      error // the first invalid option
 }
 
@@ -45,6 +46,18 @@ func (o Order[T]) NullsFirst() Order[T] { o.nulls = " NULLS FIRST"; return o }
 func (o Order[T]) NullsLast() Order[T] { o.nulls = " NULLS LAST"; return o }
 
 func (o Order[T]) apply(q *query[T]) { q.order = append(q.order, o) }
+
+// SQL renders the ordering, its column qualified by alias (none if empty): "c"."name" DESC.
+func (o Order[T]) SQL(alias string) string {
+	s := o.col
+	if alias != "" {
+		s = alias + "." + s
+	}
+	if o.desc {
+		s += " DESC"
+	}
+	return s + o.nulls
+}
 
 type limit[T any] int64
 

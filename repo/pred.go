@@ -27,7 +27,7 @@ type compare struct {
 }
 
 func (c compare) build(b *sqltext.Builder) error {
-	b.WriteString(c.col)
+	b.Col(c.col)
 	b.WriteString(c.op)
 	b.Arg(c.v)
 	return nil
@@ -39,16 +39,27 @@ type anyOf struct {
 }
 
 func (a anyOf) build(b *sqltext.Builder) error {
-	b.WriteString(a.col)
+	b.Col(a.col)
 	b.WriteString(" = ANY(")
 	b.Arg(a.vs)
 	b.WriteString(")")
 	return nil
 }
 
-type text string
+type isNull struct {
+	col string
+	not bool
+}
 
-func (t text) build(b *sqltext.Builder) error { b.WriteString(string(t)); return nil }
+func (n isNull) build(b *sqltext.Builder) error {
+	b.Col(n.col)
+	if n.not {
+		b.WriteString(" IS NOT NULL")
+	} else {
+		b.WriteString(" IS NULL")
+	}
+	return nil
+}
 
 type junction struct {
 	op    string // " AND " or " OR "
@@ -127,10 +138,10 @@ func (c *Column[T, V]) In(vs ...V) Pred[T] {
 }
 
 // IsNull is the condition column IS NULL.
-func (c *Column[T, V]) IsNull() Pred[T] { return Pred[T]{text(c.col.quoted + " IS NULL")} }
+func (c *Column[T, V]) IsNull() Pred[T] { return Pred[T]{isNull{c.col.quoted, false}} }
 
 // NotNull is the condition column IS NOT NULL.
-func (c *Column[T, V]) NotNull() Pred[T] { return Pred[T]{text(c.col.quoted + " IS NOT NULL")} }
+func (c *Column[T, V]) NotNull() Pred[T] { return Pred[T]{isNull{c.col.quoted, true}} }
 
 // Like is the condition column LIKE pattern (case-sensitive; % and _ are wildcards, \ escapes).
 // PostgreSQL accepts it on text columns only.
@@ -204,6 +215,20 @@ func Not[T any](p Pred[T]) Pred[T] {
 // T is the table the condition is about: repo.Raw[Employee]("lower(name) = $1", name).
 func Raw[T any](sql string, args ...any) Pred[T] {
 	return Pred[T]{raw{sql, args}}
+}
+
+// SQL renders the condition for a query of one's own: its columns qualified by alias (none if
+// empty), its placeholders numbered after the first argBase arguments of that query. Raw
+// fragments are written as they are, unqualified. The zero Pred renders as TRUE.
+func (p Pred[T]) SQL(alias string, argBase int) (sql string, args []any, err error) {
+	if p.n == nil {
+		return "TRUE", nil, nil
+	}
+	b := sqltext.Builder{Args: make([]any, argBase), Qual: alias}
+	if err := p.n.build(&b); err != nil {
+		return "", nil, invalid{err.Error()}
+	}
+	return b.String(), b.Args[argBase:], nil
 }
 
 // String returns the condition's SQL text and arguments, for logs and tests.

@@ -26,10 +26,23 @@ func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*
 		if sql, args, err = r.finish(&b, q, true); err != nil {
 			return nil, &Error{Op: "get", Table: r.table, Key: key, Err: err}
 		}
+		if q.loading != nil {
+			rows, err := q.loading.Find(ctx, db, r.selection(sql, args, q, true))
+			if err == nil && len(rows) == 0 {
+				err = ErrNotFound
+			}
+			if err != nil {
+				return nil, &Error{Op: "get", Table: r.table, Key: key, Err: err}
+			}
+			return rows[0], nil
+		}
+	}
+	if ident, ok := db.(Identity); ok {
+		return r.getThrough(ctx, ident, key, sql, args)
 	}
 	row := new(T)
 	dest := make([]any, len(r.cols))
-	r.dests(row, dest)
+	r.Dests(row, dest)
 	if err := db.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			err = ErrNotFound
@@ -40,7 +53,8 @@ func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*
 }
 
 // Find returns the rows that match opts ([Pred]s joined with AND, [Order], [Limit], [Offset]),
-// all of them without options. It reads the whole result into memory; [Repo.All] streams it.
+// all of them without options, and loads the relations that load options (package loadopts)
+// ask for. It reads the whole result into memory; [Repo.All] streams it.
 func (r *Repo[T]) Find(ctx context.Context, db DB, opts ...Option[T]) ([]*T, error) {
 	var out []*T
 	err := r.each(ctx, db, "find", opts, func(row *T) bool {
@@ -50,9 +64,31 @@ func (r *Repo[T]) Find(ctx context.Context, db DB, opts ...Option[T]) ([]*T, err
 	return out, err
 }
 
+// getThrough is Get through an Identity: a single row, resolved to its tracked instance.
+func (r *Repo[T]) getThrough(ctx context.Context, db Identity, key any, sql string, args []any) (*T, error) {
+	var found *T
+	rows, err := db.Query(ctx, sql, args...)
+	if err == nil {
+		err = r.ScanRows(db, rows, nil, func(row *T) bool { found = row; return false })
+	}
+	if err == nil && found == nil {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return nil, &Error{Op: "get", Table: r.table, Key: key, Err: err}
+	}
+	return found, nil
+}
+
+func (r *Repo[T]) selection(sql string, args []any, q *query[T], one bool) *Select[T] {
+	return &Select[T]{Repo: r, SQL: sql, Args: args, One: one, order: q.order, paging: q.hasLimit || q.offset > 0}
+}
+
 // All streams the rows that match opts, one at a time, without holding them all: breaking out of
 // the loop stops reading and releases the connection. It returns a single-use iterator; the query
-// is sent when the loop starts, and its error, if any, is the last thing the loop yields.
+// is sent when the loop starts, and its error, if any, is the last thing the loop yields. All
+// refuses load options: while it reads, the connection is busy and cannot load relations; use
+// Find, or load each batch of rows with the relation's Load.
 func (r *Repo[T]) All(ctx context.Context, db DB, opts ...Option[T]) iter.Seq2[*T, error] {
 	used := false
 	return func(yield func(*T, error) bool) {
@@ -105,38 +141,35 @@ func (r *Repo[T]) each(ctx context.Context, db DB, op string, opts []Option[T], 
 	if len(opts) > 0 {
 		var b sqltext.Builder
 		b.WriteString(r.selectSQL)
+		q := r.collect(opts)
 		var err error
-		if sql, args, err = r.finish(&b, r.collect(opts), false); err != nil {
+		if sql, args, err = r.finish(&b, q, false); err != nil {
 			return &Error{Op: op, Table: r.table, Err: err}
 		}
-	}
-	rows, err := db.Query(ctx, sql, args...)
-	if err != nil {
-		return &Error{Op: op, Table: r.table, Err: err}
-	}
-	defer rows.Close()
-	dest := make([]any, len(r.cols))
-	for rows.Next() {
-		row := new(T)
-		r.dests(row, dest)
-		if err := rows.Scan(dest...); err != nil {
-			return &Error{Op: op, Table: r.table, Err: err}
-		}
-		if !fn(row) {
+		if q.loading != nil {
+			if op == "all" {
+				return &Error{Op: op, Table: r.table, Err: invalidf("All cannot load relations while it streams; use Find, or the relation's Load on each batch")}
+			}
+			rows, err := q.loading.Find(ctx, db, r.selection(sql, args, q, false))
+			if err != nil {
+				return &Error{Op: op, Table: r.table, Err: err}
+			}
+			for _, row := range rows {
+				if !fn(row) {
+					break
+				}
+			}
 			return nil
 		}
 	}
-	if err := rows.Err(); err != nil {
+	rows, err := db.Query(ctx, sql, args...)
+	if err == nil {
+		err = r.ScanRows(db, rows, nil, fn)
+	}
+	if err != nil {
 		return &Error{Op: op, Table: r.table, Err: err}
 	}
 	return nil
-}
-
-// dests points dest at the fields of row, in column order, for Scan.
-func (r *Repo[T]) dests(row *T, dest []any) {
-	for i, c := range r.cols {
-		dest[i] = c.addr(row)
-	}
 }
 
 func (r *Repo[T]) collect(opts []Option[T]) *query[T] {
@@ -167,11 +200,7 @@ func (r *Repo[T]) finish(b *sqltext.Builder, q *query[T], hasWhere bool) (string
 		} else {
 			b.WriteString(", ")
 		}
-		b.WriteString(o.col)
-		if o.desc {
-			b.WriteString(" DESC")
-		}
-		b.WriteString(o.nulls)
+		b.WriteString(o.SQL(""))
 	}
 	if q.hasLimit {
 		b.WriteString(" LIMIT ")

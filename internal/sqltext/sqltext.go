@@ -49,6 +49,17 @@ func QuoteQualified(parts ...string) string {
 type Builder struct {
 	buf  []byte
 	Args []any
+	// Qual, if set, is the alias that Col writes before each column: Qual."col".
+	Qual string
+}
+
+// Col appends a quoted column name, qualified by b.Qual if it is set.
+func (b *Builder) Col(quoted string) {
+	if b.Qual != "" {
+		b.buf = append(b.buf, b.Qual...)
+		b.buf = append(b.buf, '.')
+	}
+	b.buf = append(b.buf, quoted...)
 }
 
 // WriteString appends SQL text as is.

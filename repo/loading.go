@@ -1,0 +1,116 @@
+package repo
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// This file is the seam between repo and the packages that build on it: loadopts runs a query its
+// own way to load relations with it, and a unit-of-work session resolves each row read to the
+// instance it tracks. Applications do not need it.
+
+// A Loading runs a query of T and loads relations of the rows it returns. Package loadopts
+// provides it; [Load] puts one into a query.
+type Loading[T any] interface {
+	Find(ctx context.Context, db DB, s *Select[T]) ([]*T, error)
+}
+
+type loadOption[T any] func(Loading[T]) Loading[T]
+
+func (f loadOption[T]) apply(q *query[T]) { q.loading = f(q.loading) }
+
+// Load returns an option that sets the query's Loading to merge(current), where current is what
+// earlier options set, nil at first. Package loadopts uses it to gather every load option of a
+// query into one plan.
+func Load[T any](merge func(current Loading[T]) Loading[T]) Option[T] {
+	return loadOption[T](merge)
+}
+
+// Select is a query of T as the options of Find or Get described it, for a [Loading] to run.
+type Select[T any] struct {
+	Repo *Repo[T]
+	SQL  string // the whole statement: SELECT … FROM … [WHERE …] [ORDER BY …] [LIMIT …] [OFFSET …]
+	Args []any
+	// One is true for Get: the query is expected to return at most one row.
+	One bool
+
+	order  []Order[T]
+	paging bool
+}
+
+// OrderBy returns the query's ORDER BY list with columns qualified by alias, "" without one.
+func (s *Select[T]) OrderBy(alias string) string {
+	parts := make([]string, len(s.order))
+	for i, o := range s.order {
+		parts[i] = o.SQL(alias)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Paged reports whether the query has a LIMIT or OFFSET, so that joining rows to it would change
+// which rows it returns unless it is wrapped in a subquery.
+func (s *Select[T]) Paged() bool { return s.paging }
+
+// An Identity is a DB that keeps one instance per row, as a unit-of-work session does: each row
+// that repo reads through it is handed to Resolve, and what Resolve returns is what the caller
+// gets.
+type Identity interface {
+	DB
+	// Resolve returns the instance tracked for row's primary key in table r, or starts tracking
+	// row and returns it. r is a *Repo[T] and row a *T; the result is a *T.
+	Resolve(r any, row any) any
+}
+
+// QuotedTable returns the table's name quoted for SQL.
+func (r *Repo[T]) QuotedTable() string { return r.quoted }
+
+// SelectList returns the table's columns, quoted and qualified by alias (none if empty), in the
+// order Dests and ScanRows expect them.
+func (r *Repo[T]) SelectList(alias string) string {
+	if alias == "" {
+		return quotedList(r.cols)
+	}
+	var b strings.Builder
+	for i, c := range r.cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(alias)
+		b.WriteString(".")
+		b.WriteString(c.quoted)
+	}
+	return b.String()
+}
+
+// Dests points dest, of len(Columns()) elements, at row's fields in column order, for pgx's Scan.
+func (r *Repo[T]) Dests(row *T, dest []any) {
+	for i, c := range r.cols {
+		dest[i] = c.addr(row)
+	}
+}
+
+// ScanRows reads rows whose first columns are SelectList's, each into a new T, and calls fn with
+// it until fn returns false. extra are destinations for the columns after those, scanned before
+// each call. Through an [Identity], fn gets the tracked instance of each row.
+func (r *Repo[T]) ScanRows(db DB, rows pgx.Rows, extra []any, fn func(*T) bool) error {
+	defer rows.Close()
+	ident, _ := db.(Identity)
+	dest := make([]any, len(r.cols), len(r.cols)+len(extra))
+	dest = append(dest, extra...)
+	for rows.Next() {
+		row := new(T)
+		r.Dests(row, dest)
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if ident != nil {
+			row = ident.Resolve(r, row).(*T)
+		}
+		if !fn(row) {
+			return nil
+		}
+	}
+	return rows.Err()
+}
