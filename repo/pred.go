@@ -80,11 +80,11 @@ func (j junction) build(b *sqltext.Builder) error {
 	return nil
 }
 
-type negation struct{ n node }
+type negation struct{ of node }
 
 func (n negation) build(b *sqltext.Builder) error {
 	b.WriteString("NOT (")
-	if err := n.n.build(b); err != nil {
+	if err := n.of.build(b); err != nil {
 		return err
 	}
 	b.WriteString(")")
