@@ -149,6 +149,29 @@ func Serial[T any, V Integer](name string, get func(*T) *V) *Column[T, V] {
 // Name returns the column's name as declared.
 func (c *Column[T, V]) Name() string { return c.col.name }
 
+// Repo returns the Repo the column was declared in, nil before [New] has taken it.
+func (c *Column[T, V]) Repo() *Repo[T] {
+	r, _ := c.col.owner.(*Repo[T])
+	return r
+}
+
+// Ref returns the column's value in row; it is never NULL. With [NullColumn.Ref] it makes both
+// kinds of column a [Ref].
+func (c *Column[T, V]) Ref(row *T) (V, bool) { return *c.get(row), true }
+
+// SetRef stores v into row; a column that is not nullable cannot be set to NULL, so with valid
+// false it changes nothing and returns false.
+func (c *Column[T, V]) SetRef(row *T, v V, valid bool) bool {
+	if valid {
+		*c.get(row) = v
+	}
+	return valid
+}
+
+// Nullable reports whether the column can hold NULL: false for a Column (a pgtype or sql.Null
+// field can, but it does not hold a key as a relation needs it).
+func (c *Column[T, V]) Nullable() bool { return false }
+
 func (c *Column[T, V]) column() *column[T] { return &c.col }
 
 // Get returns the column's value in row.
@@ -171,6 +194,38 @@ func Nullable[T any, V comparable](name string, get func(*T) **V) *NullColumn[T,
 	equal := func(a, b *V) bool { return a == b || a != nil && b != nil && *a == *b }
 	return &NullColumn[T, V]{newColumn(name, kindPlain, get, equal, false)}
 }
+
+// A Ref is a column that holds a key of type K, maybe NULL: a *Column[T, K] or a
+// *NullColumn[T, K]. Package rel takes foreign keys as Refs, so that a foreign key of another type
+// than the key it refers to does not compile.
+type Ref[T any, K comparable] interface {
+	Field[T]
+	Repo() *Repo[T]
+	// Ref returns the key row holds and whether it holds one (false for NULL).
+	Ref(row *T) (K, bool)
+	// SetRef stores k into row, or NULL when valid is false, and reports whether it could.
+	SetRef(row *T, k K, valid bool) bool
+	// Nullable reports whether the column can hold NULL.
+	Nullable() bool
+}
+
+var (
+	_ Ref[struct{}, int] = (*Column[struct{}, int])(nil)
+	_ Ref[struct{}, int] = (*NullColumn[struct{}, int])(nil)
+)
+
+// SetRef stores k into row, or NULL when valid is false; it always can.
+func (c *NullColumn[T, V]) SetRef(row *T, k V, valid bool) bool {
+	if valid {
+		*c.get(row) = &k
+	} else {
+		*c.get(row) = nil
+	}
+	return true
+}
+
+// Nullable reports true: the column can hold NULL.
+func (c *NullColumn[T, V]) Nullable() bool { return true }
 
 // Ref returns the value the column holds in row and whether it is non-NULL.
 func (c *NullColumn[T, V]) Ref(row *T) (V, bool) {

@@ -1,0 +1,345 @@
+package load
+
+import (
+	"fmt"
+	"github.com/jackc/pgx/v5"
+	"strings"
+
+	"github.com/kinship-go/kinship/internal/sqltext"
+)
+
+func relErr(name string, err error) error { return fmt.Errorf("relation %s: %w", name, err) }
+
+// render writes the statement that reads this node's rows of C matched to their parents by
+// filter (which may add arguments after args), with its Joined nodes if withJoins.
+func (n *nodeOf[P, C]) render(x *run, filter func(a *argList) string, args []any, withJoins bool, lv *level[C]) (string, []any, []joinPart[C], error) {
+	rc, err := n.rel.To()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if n.spec.Err != nil {
+		return "", nil, nil, relErr(n.rel.Label(), n.spec.Err)
+	}
+	a := &argList{vals: append([]any(nil), args...)}
+	link := n.rel.through
+	match := "c0." + sqltext.Quote(n.rel.toName)
+	from := rc.QuotedTable() + " AS c0"
+	cols := rc.SelectList("c0")
+	if link != nil {
+		match = "l0." + sqltext.Quote(link.From)
+		from += " JOIN " + sqltext.Quote(link.Table) + " AS l0 ON l0." + sqltext.Quote(link.To) + " = c0." + sqltext.Quote(n.rel.linkTo)
+		cols += ", l0." + sqltext.Quote(link.From) + " AS kinship_link"
+	}
+	cond := match + " " + filter(a)
+	if w, err := a.pred(n.spec.Where, "c0"); err != nil {
+		return "", nil, nil, relErr(n.rel.Label(), err)
+	} else if w != "TRUE" {
+		cond += " AND " + w
+	}
+	order := orderList(n.spec.Order, "c0")
+	if n.spec.Limit > 0 {
+		by := keyList(rc, "c0")
+		if order != "" {
+			by = order + ", " + by
+		}
+		from = "(SELECT " + cols + ", row_number() OVER (PARTITION BY " + match + " ORDER BY " + by + ") AS kinship_rn FROM " + from + " WHERE " + cond + ") AS c0"
+		cond = "c0.kinship_rn <= " + a.add(n.spec.Limit)
+		cols = rc.SelectList("c0")
+		if link != nil {
+			cols += ", c0.kinship_link"
+		}
+		order = "c0.kinship_rn"
+	}
+	var parts []joinPart[C]
+	var orders []string
+	if order != "" {
+		orders = append(orders, order)
+	}
+	if withJoins {
+		js := &joins{args: *a}
+		if parts, err = joinsOf(x, js, n.kids, "c0", lv); err != nil {
+			return "", nil, nil, err
+		}
+		*a = js.args
+		cols += js.cols.String()
+		from += js.from.String()
+		orders = append(orders, js.order...)
+	}
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	b.WriteString(cols)
+	b.WriteString(" FROM ")
+	b.WriteString(from)
+	b.WriteString(" WHERE ")
+	b.WriteString(cond)
+	if len(orders) > 0 {
+		b.WriteString(" ORDER BY ")
+		b.WriteString(strings.Join(orders, ", "))
+	}
+	return b.String(), a.vals, parts, nil
+}
+
+// below is the filter that matches this node's rows to the rows of the plain statement of lv.
+func (n *nodeOf[P, C]) below(lv *level[P]) func(a *argList) string {
+	return func(*argList) string {
+		return "IN (SELECT p." + sqltext.Quote(n.rel.fromName) + " FROM (" + lv.sql + ") AS p)"
+	}
+}
+
+// levelStatement is the statement reading this node's rows matched by filter, read by linking
+// each row to the parents m gives it; lv receives the rows and the plain statement.
+func (n *nodeOf[P, C]) levelStatement(x *run, filter func(a *argList) string, args []any, m func() matcher[P, C], lv *level[C]) ([]stmt, error) {
+	plain, plainArgs, _, err := n.render(x, filter, args, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*C
+	lv.sql, lv.args = plain, plainArgs
+	lv.rows = func() []*C { return rows }
+	sql, full, parts, err := n.render(x, filter, args, true, lv)
+	if err != nil {
+		return nil, err
+	}
+	var mm matcher[P, C]
+	var pairs map[[2]any]struct{}
+	dedupe := n.rel.Kind == ManyToMany || len(parts) > 0
+	if dedupe {
+		pairs = map[[2]any]struct{}{}
+	}
+	read := func(r pgx.Rows) error {
+		if mm == nil {
+			mm = m()
+		}
+		return lv.reader(x, mm.extra(), parts, dedupe, func(c *C, fresh bool) error {
+			if fresh {
+				rows = append(rows, c)
+			}
+			for _, p := range mm.parentsOf(c) {
+				if pairs != nil {
+					k := [2]any{p, c}
+					if _, dup := pairs[k]; dup {
+						continue
+					}
+					pairs[k] = struct{}{}
+				}
+				if err := n.rel.link(p, c); err != nil {
+					return relErr(n.rel.Label(), err)
+				}
+			}
+			return nil
+		})(r)
+	}
+	more, err := pipelinedBelow(x, lv, n.kids, parts)
+	if err != nil {
+		return nil, err
+	}
+	return append([]stmt{{sql: sql, args: full, read: read}}, more...), nil
+}
+
+// grouped returns a matcher over parents, every parent's field set loaded and empty.
+func (n *nodeOf[P, C]) grouped(parents []*P) matcher[P, C] {
+	m := n.rel.newMatcher()
+	m.group(parents)
+	for _, p := range parents {
+		n.rel.init(p)
+	}
+	return m
+}
+
+// selectIn loads the node for parents: one statement per batch of keys, all in one round trip,
+// each with its Pipelined nodes; then the follow-ups of the rows loaded.
+func (n *nodeOf[P, C]) selectIn(x *run, parents []*P) error {
+	m := n.grouped(parents)
+	chunks := m.chunks(n.batch())
+	if len(chunks) == 0 {
+		return nil
+	}
+	rc, err := n.rel.To()
+	if err != nil {
+		return err
+	}
+	var stmts []stmt
+	var levels []*level[C]
+	for _, keys := range chunks {
+		lv := &level[C]{repo: rc}
+		s, err := n.levelStatement(x, func(a *argList) string { return "= ANY(" + a.add(keys) + ")" }, nil, func() matcher[P, C] { return m }, lv)
+		if err != nil {
+			return err
+		}
+		stmts = append(stmts, s...)
+		levels = append(levels, lv)
+	}
+	if err := x.send(stmts); err != nil {
+		return err
+	}
+	all := levels[0]
+	if len(levels) > 1 {
+		// The follow-ups see every chunk's rows, keyed by every key at once.
+		all = &level[C]{repo: rc}
+		var rows []*C
+		for _, lv := range levels {
+			rows = append(rows, lv.rows()...)
+		}
+		all.rows = func() []*C { return rows }
+		keys := m.chunks(0)[0]
+		all.sql, all.args, _, err = n.render(x, func(a *argList) string { return "= ANY(" + a.add(keys) + ")" }, nil, false, nil)
+		if err != nil {
+			return err
+		}
+	}
+	all.followUps(x, n.kids)
+	return nil
+}
+
+func (n *nodeOf[P, C]) batch() int {
+	if n.spec.Batch > 0 {
+		return n.spec.Batch
+	}
+	return DefaultBatch
+}
+
+func (n *nodeOf[P, C]) pipelinedBelow(x *run, lv *level[P]) ([]stmt, error) {
+	rc, err := n.rel.To()
+	if err != nil {
+		return nil, err
+	}
+	mine := &level[C]{repo: rc}
+	var m matcher[P, C]
+	stmts, err := n.levelStatement(x, n.below(lv), lv.args, func() matcher[P, C] {
+		if m == nil {
+			m = n.grouped(lv.rows())
+		}
+		return m
+	}, mine)
+	if err != nil {
+		return nil, err
+	}
+	x.later = append(x.later, func() error { mine.followUps(x, n.kids); return nil })
+	return stmts, nil
+}
+
+func (n *nodeOf[P, C]) after(x *run, lv *level[P]) {
+	switch n.spec.Strategy {
+	case SelectIn:
+		x.later = append(x.later, func() error { return n.selectIn(x, lv.rows()) })
+	case Subquery:
+		x.later = append(x.later, func() error {
+			rc, err := n.rel.To()
+			if err != nil {
+				return err
+			}
+			mine := &level[C]{repo: rc}
+			var m matcher[P, C]
+			stmts, err := n.levelStatement(x, n.below(lv), lv.args, func() matcher[P, C] {
+				if m == nil {
+					m = n.grouped(lv.rows())
+				}
+				return m
+			}, mine)
+			if err != nil {
+				return err
+			}
+			if len(lv.rows()) == 0 {
+				return nil
+			}
+			if err := x.send(stmts); err != nil {
+				return err
+			}
+			mine.followUps(x, n.kids)
+			return nil
+		})
+	case NoLoad:
+		for _, p := range lv.rows() {
+			n.rel.init(p)
+		}
+	}
+}
+
+func (n *nodeOf[P, C]) addJoin(x *run, js *joins, pa string, parent *level[P]) (joinPart[P], error) {
+	rc, err := n.rel.To()
+	if err != nil {
+		return nil, err
+	}
+	if n.spec.Err != nil {
+		return nil, relErr(n.rel.Label(), n.spec.Err)
+	}
+	js.n++
+	y := "j" + fmt.Sprint(js.n)
+	link := n.rel.through
+	match := y + "." + sqltext.Quote(n.rel.toName)
+	if link != nil {
+		match = y + "l." + sqltext.Quote(link.From)
+	}
+	on := match + " = " + pa + "." + sqltext.Quote(n.rel.fromName)
+	w, err := js.args.pred(n.spec.Where, y)
+	if err != nil {
+		return nil, relErr(n.rel.Label(), err)
+	}
+	if w != "TRUE" {
+		on += " AND " + w
+	}
+	table := rc.QuotedTable() + " AS " + y
+	if link != nil {
+		table += " JOIN " + sqltext.Quote(link.Table) + " AS " + y + "l ON " + y + "l." + sqltext.Quote(link.To) + " = " + y + "." + sqltext.Quote(n.rel.linkTo)
+	}
+	order := orderList(n.spec.Order, y)
+	switch {
+	case n.spec.Limit > 0:
+		by := keyList(rc, y)
+		if order != "" {
+			by = order + ", " + by
+		}
+		fmt.Fprintf(&js.from, " LEFT JOIN LATERAL (SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %s) AS %s ON TRUE",
+			rc.SelectList(y), table, on, by, js.args.add(n.spec.Limit), y)
+	case link != nil:
+		fmt.Fprintf(&js.from, " LEFT JOIN (%s) ON %s", table, on)
+	default:
+		fmt.Fprintf(&js.from, " LEFT JOIN %s ON %s", table, on)
+	}
+	js.cols.WriteString(", ")
+	js.cols.WriteString(rc.SelectList(y))
+	if order != "" {
+		js.order = append(js.order, order)
+	}
+	j := &joinedPart[P, C]{node: n, res: newResolver(rc, x.db), ncols: len(rc.Columns()), key: keyPos(rc), parent: parent}
+	if n.rel.Kind.ToMany() {
+		j.pairs = map[[2]any]struct{}{}
+	}
+	// The joined rows' plain statement, for Subquery and Pipelined nodes below them.
+	j.lv = &level[C]{repo: rc, rows: func() []*C { return j.rows }}
+	if parent != nil && parent.sql != "" {
+		j.lv.sql, j.lv.args, _, err = n.render(x, n.below(parent), parent.args, false, nil)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if j.sub, err = joinsOf(x, js, n.kids, y, j.lv); err != nil {
+		return nil, err
+	}
+	for _, s := range j.sub {
+		j.subw += s.width()
+	}
+	x.later = append(x.later, func() error { j.lv.followUps(x, n.kids); return nil })
+	return j, nil
+}
+
+// pipelinedBelow returns the statements of the Pipelined nodes below lv, whose Joined nodes
+// are parts, and below those.
+func pipelinedBelow[X any](x *run, lv *level[X], kids []node, parts []joinPart[X]) ([]stmt, error) {
+	stmts, err := lv.pipelined(x, kids)
+	for _, p := range parts {
+		if err != nil {
+			return nil, err
+		}
+		var more []stmt
+		more, err = p.pipelinedBelow(x)
+		stmts = append(stmts, more...)
+	}
+	return stmts, err
+}
+
+func (j *joinedPart[P, C]) pipelinedBelow(x *run) ([]stmt, error) {
+	return pipelinedBelow(x, j.lv, j.node.kids, j.sub)
+}
+
+var _ childOf[struct{}] = (*nodeOf[struct{}, struct{}])(nil)

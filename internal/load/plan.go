@@ -1,0 +1,190 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kinship-go/kinship/repo"
+)
+
+// Edge is a relation with its types erased: what a path is made of and what a plan's nodes are
+// keyed by.
+type Edge interface {
+	meta() *Meta
+	Label() string
+	// defaultNode makes the node that loads this edge with its declared strategy (SelectIn where
+	// that strategy does not load).
+	defaultNode() node
+	check() error
+}
+
+// Target is a relation whose rows are C, of whatever parent type: the last edge of a path, which
+// per-load options (of C) apply to.
+type Target[C any] interface {
+	Edge
+	nodeWith(s *Spec[C]) node
+}
+
+// Spec is how one relation is loaded: its strategy and per-load options.
+type Spec[C any] struct {
+	Strategy Strategy
+	Where    repo.Pred[C]
+	Order    []repo.Order[C]
+	Limit    int // rows per parent, 0 for all
+	Batch    int // parent keys per select-in statement, 0 for DefaultBatch
+	Err      error
+}
+
+// node is one relation to load below a level of rows, with its own nodes below it.
+type node interface {
+	edge() Edge
+	strategy() Strategy
+	children() *[]node
+	// replace takes n's spec from other, keeping n's children.
+	replace(other node)
+	// err reports a mistake in the node's options.
+	err() error
+}
+
+// Plan is what a query of T loads, as a tree of nodes. It implements repo.Loading[T].
+type Plan[T any] struct {
+	nodes []node
+	err   error
+}
+
+// Add merges the path of edges into the plan: the nodes along it are created where missing with
+// their relation's declared strategy, and the last is set to last.
+func (p *Plan[T]) Add(edges []Edge, last node) {
+	level := &p.nodes
+	for i, e := range edges {
+		if err := e.check(); err != nil && p.err == nil {
+			p.err = err
+		}
+		var n node
+		for _, x := range *level {
+			if x.edge() == e {
+				n = x
+				break
+			}
+		}
+		switch {
+		case i == len(edges)-1 && n != nil:
+			n.replace(last)
+		case i == len(edges)-1:
+			n = last
+			*level = append(*level, n)
+		case n == nil:
+			n = e.defaultNode()
+			*level = append(*level, n)
+		}
+		level = n.children()
+	}
+}
+
+// Find runs the query and everything the plan loads.
+func (p *Plan[T]) Find(ctx context.Context, db repo.DB, sel *repo.Select[T]) ([]*T, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
+	if err := checkTree(p.nodes); err != nil {
+		return nil, err
+	}
+	x := &run{ctx: ctx, db: db}
+	var out []*T
+	lv := &level[T]{repo: sel.Repo, sql: sel.SQL, args: sel.Args, rows: func() []*T { return out }}
+	stmts, err := lv.statement(x, p.nodes, sel, func(t *T, fresh bool) error {
+		if fresh {
+			out = append(out, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := x.send(stmts); err != nil {
+		return nil, err
+	}
+	lv.followUps(x, p.nodes)
+	if err := x.drain(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkTree refuses a node below one that does not load.
+func checkTree(nodes []node) error {
+	for _, n := range nodes {
+		if err := n.err(); err != nil {
+			return relErr(n.edge().Label(), err)
+		}
+		kids := *n.children()
+		if len(kids) > 0 && !n.strategy().Eager() {
+			return fmt.Errorf("cannot load %s below %s: it is %s; load %s with an eager strategy", kids[0].edge().Label(), n.edge().Label(), n.strategy(), n.edge().Label())
+		}
+		if err := checkTree(kids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrNotLoaded is what touching a relation loaded with Raise returns; package rel exports it.
+var ErrNotLoaded = errors.New("rel: relation not loaded")
+
+// nodeOf loads the relation rel, P→C, as spec says, and the nodes below it.
+type nodeOf[P, C any] struct {
+	rel  *Rel[P, C]
+	spec Spec[C]
+	kids []node
+}
+
+func (n *nodeOf[P, C]) edge() Edge            { return n.rel }
+func (n *nodeOf[P, C]) strategy() Strategy    { return n.spec.Strategy }
+func (n *nodeOf[P, C]) children() *[]node     { return &n.kids }
+func (n *nodeOf[P, C]) replace(other node)    { n.spec = other.(*nodeOf[P, C]).spec }
+func (n *nodeOf[P, C]) err() error            { return n.spec.Err }
+func (r *Rel[P, C]) nodeWith(s *Spec[C]) node { return &nodeOf[P, C]{rel: r, spec: *s} }
+
+// Merge returns current, or a new Plan if current is nil, with the path of edges added whose last
+// node loads target as spec says. It is what loadopts.With does when a query starts.
+func Merge[P, C any](current repo.Loading[P], edges []Edge, target Target[C], spec Spec[C]) repo.Loading[P] {
+	p, ok := current.(*Plan[P])
+	if !ok {
+		p = &Plan[P]{}
+		if current != nil {
+			p.err = errors.New("a query's load options cannot mix with another Loading")
+		}
+	}
+	p.Add(edges, target.nodeWith(&spec))
+	return p
+}
+
+func (r *Rel[P, C]) defaultNode() node {
+	s := r.Default
+	if !s.Eager() {
+		s = SelectIn
+	}
+	return &nodeOf[P, C]{rel: r, spec: Spec[C]{Strategy: s}}
+}
+
+// Load loads the relation for parents already in memory, with one select-in round trip (one
+// statement per batch of keys, in one batch), and then what nodes say below it.
+func (r *Rel[P, C]) Load(ctx context.Context, db repo.DB, parents []*P, s *Spec[C]) error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	if s == nil {
+		s = &Spec[C]{Strategy: SelectIn}
+	}
+	if s.Err != nil {
+		return s.Err
+	}
+	n := &nodeOf[P, C]{rel: r, spec: *s}
+	n.spec.Strategy = SelectIn
+	x := &run{ctx: ctx, db: db}
+	if err := n.selectIn(x, parents); err != nil {
+		return err
+	}
+	return x.drain()
+}

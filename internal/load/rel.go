@@ -1,0 +1,254 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/kinship-go/kinship/internal/sqltext"
+	"github.com/kinship-go/kinship/repo"
+)
+
+// Meta is what a relation declares beside its mapping; package rel fills it from its options.
+type Meta struct {
+	Name    string
+	Default Strategy
+	Cascade uint8 // a set of rel's cascade flags
+	Err     error // a mistake in the declaration, reported by every use
+}
+
+// Through names a many-to-many relation's link table and its two key columns.
+type Through struct {
+	Table string // the link table
+	From  string // its column that refers to the owner's key
+	To    string // its column that refers to the collection's key
+}
+
+// Rel is the typed core of a relation from P, the side whose field it fills, to C, the rows it
+// loads into it.
+type Rel[P, C any] struct {
+	Meta
+	Kind Kind
+
+	from     func() *repo.Repo[P]
+	to       func() *repo.Repo[C]
+	fromName string // the column of P's table whose value the relation matches
+	toName   string // the column of C's table (of the link table, for ManyToMany) it matches against
+	through  *Through
+	linkTo   string // ManyToMany: the column of C's table the link table's To refers to
+
+	newMatcher func() matcher[P, C]
+	// init sets p's field to loaded and empty; link adds c to it.
+	init func(p *P)
+	link func(p *P, c *C) error
+	// loaded reports whether p's field holds a load (a non-nil collection, a non-nil pointer, a
+	// NULL foreign key).
+	loaded func(p *P) bool
+}
+
+// From returns the Repo of P, or an error if its column was never given to one.
+func (r *Rel[P, C]) From() (*repo.Repo[P], error) {
+	if rp := r.from(); rp != nil {
+		return rp, nil
+	}
+	return nil, fmt.Errorf("relation %s: column %s is not part of a Repo (declare the Repo with it)", r.Label(), r.fromName)
+}
+
+// To returns the Repo of C, or an error if its column was never given to one.
+func (r *Rel[P, C]) To() (*repo.Repo[C], error) {
+	if rc := r.to(); rc != nil {
+		return rc, nil
+	}
+	return nil, fmt.Errorf("relation %s: the column of %s's side is not part of a Repo (declare the Repo with it)", r.Label(), r.toName)
+}
+
+// check reports what makes the relation unusable.
+func (r *Rel[P, C]) check() error {
+	if r.Err != nil {
+		return r.Err
+	}
+	if _, err := r.From(); err != nil {
+		return err
+	}
+	_, err := r.To()
+	return err
+}
+
+// Loaded reports whether p's field holds a load of the relation.
+func (r *Rel[P, C]) Loaded(p *P) bool { return r.loaded(p) }
+
+// Init sets p's field to loaded and empty.
+func (r *Rel[P, C]) Init(p *P) { r.init(p) }
+
+func (r *Rel[P, C]) meta() *Meta { return &r.Meta }
+
+// Label returns the relation's name: the one declared, or one made of its tables and columns.
+func (r *Rel[P, C]) Label() string {
+	if r.Name != "" {
+		return r.Name
+	}
+	table := func(rp interface{ Table() string }, ok bool) string {
+		if !ok {
+			return "?"
+		}
+		return rp.Table()
+	}
+	from, to := r.from(), r.to()
+	name := table(from, from != nil) + "." + r.fromName + "→"
+	if r.through != nil {
+		name += r.through.Table + "→"
+	}
+	return name + table(to, to != nil) + "." + r.toName
+}
+
+// Get on a key column, through an interface, so that the constructors below read the same for
+// a Column and a NullColumn.
+type keyOf[T any, K comparable] interface {
+	Name() string
+	Repo() *repo.Repo[T]
+	Ref(row *T) (K, bool)
+}
+
+// NewHasMany is a one-to-many relation: key is P's column that C's foreign key fk refers to, coll
+// P's collection.
+func NewHasMany[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], coll func(*P) *[]*C) *Rel[P, C] {
+	r := &Rel[P, C]{Kind: HasMany, from: key.Repo, to: fk.Repo, fromName: key.Name(), toName: fk.Name()}
+	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(key.Ref, fk.Ref) }
+	r.init, r.link, r.loaded = many(coll)
+	if coll == nil {
+		r.Err = errors.New("nil collection accessor")
+	}
+	return r
+}
+
+// NewBelongsTo is the many-to-one side: P's foreign key fk refers to C's column key; field is P's
+// pointer to its C.
+func NewBelongsTo[P, C any, K comparable](fk repo.Ref[P, K], key keyOf[C, K], field func(*P) **C) *Rel[P, C] {
+	r := &Rel[P, C]{Kind: BelongsTo, from: fk.Repo, to: key.Repo, fromName: fk.Name(), toName: key.Name()}
+	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(fk.Ref, key.Ref) }
+	r.init, r.link, r.loaded = one(field, func(p *P) bool { _, ok := fk.Ref(p); return !ok })
+	if field == nil {
+		r.Err = errors.New("nil field accessor")
+	}
+	return r
+}
+
+// NewHasOne is a one-to-one relation whose foreign key fk is C's, referring to P's column key;
+// field is P's pointer to its C.
+func NewHasOne[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], field func(*P) **C) *Rel[P, C] {
+	r := &Rel[P, C]{Kind: HasOne, from: key.Repo, to: fk.Repo, fromName: key.Name(), toName: fk.Name()}
+	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(key.Ref, fk.Ref) }
+	r.init, r.link, r.loaded = one(field, nil)
+	if field == nil {
+		r.Err = errors.New("nil field accessor")
+	}
+	return r
+}
+
+// NewManyToMany relates P's column key to C's column ckey through the link table t; coll is P's
+// collection.
+func NewManyToMany[P, C any, K, KC comparable](key keyOf[P, K], ckey keyOf[C, KC], t Through, coll func(*P) *[]*C) *Rel[P, C] {
+	r := &Rel[P, C]{Kind: ManyToMany, from: key.Repo, to: ckey.Repo, fromName: key.Name(), toName: t.From, through: &t, linkTo: ckey.Name()}
+	r.newMatcher = func() matcher[P, C] { return newKeyMatcher[P, C, K](key.Ref, nil) }
+	r.init, r.link, r.loaded = many(coll)
+	for _, id := range []string{t.Table, t.From, t.To} {
+		if err := sqltext.CheckIdent(id); err != nil {
+			r.Err = fmt.Errorf("link table: %w", err)
+		}
+	}
+	if coll == nil {
+		r.Err = errors.New("nil collection accessor")
+	}
+	return r
+}
+
+func many[P, C any](coll func(*P) *[]*C) (func(*P), func(*P, *C) error, func(*P) bool) {
+	return func(p *P) { *coll(p) = []*C{} },
+		func(p *P, c *C) error { s := coll(p); *s = append(*s, c); return nil },
+		func(p *P) bool { return *coll(p) != nil }
+}
+
+// one makes the field functions of a to-one relation; null, if not nil, tells that p refers to
+// nothing, which counts as loaded.
+func one[P, C any](field func(*P) **C, null func(*P) bool) (func(*P), func(*P, *C) error, func(*P) bool) {
+	return func(p *P) { *field(p) = nil },
+		func(p *P, c *C) error {
+			f := field(p)
+			if *f != nil && *f != c {
+				return errors.New("more than one row for a to-one relation")
+			}
+			*f = c
+			return nil
+		},
+		func(p *P) bool { return *field(p) != nil || null != nil && null(p) }
+}
+
+// matcher matches the rows of one load to the parents they belong to.
+type matcher[P, C any] interface {
+	// group indexes parents by the value they match on and returns how many values there are.
+	group(parents []*P) int
+	// chunks returns the distinct values, as slices ([]K) of at most size, to bind to = ANY($1).
+	chunks(size int) []any
+	// parentsOf returns the parents c belongs to (by the link key scanned into extra, for a
+	// many-to-many relation).
+	parentsOf(c *C) []*P
+	// extra returns the scan destinations of the columns after C's: the link key, if any.
+	extra() []any
+}
+
+type keyMatcher[P, C any, K comparable] struct {
+	byKey     map[K][]*P
+	keys      []K
+	parentKey func(*P) (K, bool)
+	childKey  func(*C) (K, bool) // nil: the key is the link column scanned into link
+	link      K
+}
+
+func newKeyMatcher[P, C any, K comparable](parentKey func(*P) (K, bool), childKey func(*C) (K, bool)) *keyMatcher[P, C, K] {
+	return &keyMatcher[P, C, K]{parentKey: parentKey, childKey: childKey}
+}
+
+func (m *keyMatcher[P, C, K]) group(parents []*P) int {
+	m.byKey = make(map[K][]*P, len(parents))
+	m.keys = make([]K, 0, len(parents))
+	for _, p := range parents {
+		k, ok := m.parentKey(p)
+		if !ok {
+			continue
+		}
+		ps, seen := m.byKey[k]
+		if !seen {
+			m.keys = append(m.keys, k)
+		}
+		m.byKey[k] = append(ps, p)
+	}
+	return len(m.keys)
+}
+
+func (m *keyMatcher[P, C, K]) chunks(size int) []any {
+	if size <= 0 {
+		size = len(m.keys)
+	}
+	var out []any
+	for start := 0; start < len(m.keys); start += size {
+		out = append(out, m.keys[start:min(start+size, len(m.keys))])
+	}
+	return out
+}
+
+func (m *keyMatcher[P, C, K]) parentsOf(c *C) []*P {
+	if m.childKey == nil {
+		return m.byKey[m.link]
+	}
+	k, ok := m.childKey(c)
+	if !ok {
+		return nil
+	}
+	return m.byKey[k]
+}
+
+func (m *keyMatcher[P, C, K]) extra() []any {
+	if m.childKey == nil {
+		return []any{&m.link}
+	}
+	return nil
+}

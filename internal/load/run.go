@@ -1,0 +1,401 @@
+package load
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/kinship-go/kinship/internal/sqltext"
+	"github.com/kinship-go/kinship/repo"
+)
+
+// run is one execution of a plan: the statements still to send come as follow-ups, each sent
+// once the rows it depends on are in memory.
+type run struct {
+	ctx   context.Context
+	db    repo.DB
+	later []func() error
+}
+
+// stmt is one statement and what to do with its rows.
+type stmt struct {
+	sql  string
+	args []any
+	read func(rows pgx.Rows) error
+}
+
+// send sends stmts in one round trip: alone with Query, several in one pgx batch, read in order.
+func (x *run) send(stmts []stmt) error {
+	if len(stmts) == 1 {
+		rows, err := x.db.Query(x.ctx, stmts[0].sql, stmts[0].args...)
+		if err != nil {
+			return err
+		}
+		return readAll(rows, stmts[0].read)
+	}
+	b := &pgx.Batch{}
+	for _, s := range stmts {
+		b.Queue(s.sql, s.args...)
+	}
+	br := x.db.SendBatch(x.ctx, b)
+	for _, s := range stmts {
+		rows, err := br.Query()
+		if err == nil {
+			err = readAll(rows, s.read)
+		}
+		if err != nil {
+			br.Close()
+			return err
+		}
+	}
+	return br.Close()
+}
+
+func readAll(rows pgx.Rows, read func(pgx.Rows) error) error {
+	defer rows.Close()
+	if err := read(rows); err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
+}
+
+// drain runs the follow-ups, and theirs, in order.
+func (x *run) drain() error {
+	for len(x.later) > 0 {
+		f := x.later[0]
+		x.later = x.later[1:]
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// level is the rows of one type that a statement (or part of one) reads, with the plain
+// statement that selects them: what a Subquery or Pipelined load below it uses as its key source.
+type level[X any] struct {
+	repo *repo.Repo[X]
+	sql  string
+	args []any
+	rows func() []*X
+}
+
+// childOf is a node as the level above it sees it.
+type childOf[X any] interface {
+	node
+	// stmts returns the statements of a Pipelined node below lv, to send with lv's statement,
+	// and registers their follow-ups.
+	pipelinedBelow(x *run, lv *level[X]) ([]stmt, error)
+	// after registers what the node does once lv's rows are read.
+	after(x *run, lv *level[X])
+	// addJoin writes a Joined node's join into js.
+	addJoin(x *run, js *joins, parentAlias string, parent *level[X]) (joinPart[X], error)
+}
+
+// pipelined returns the statements of the Pipelined nodes below lv (and below theirs).
+func (lv *level[X]) pipelined(x *run, nodes []node) ([]stmt, error) {
+	var out []stmt
+	for _, n := range nodes {
+		if n.strategy() == Pipelined {
+			s, err := n.(childOf[X]).pipelinedBelow(x, lv)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s...)
+		}
+	}
+	return out, nil
+}
+
+// followUps registers what the nodes below lv do once lv's rows are read.
+func (lv *level[X]) followUps(x *run, nodes []node) {
+	for _, n := range nodes {
+		n.(childOf[X]).after(x, lv)
+	}
+}
+
+// statement builds the statement that reads lv's rows (for the root, sel's query) with the
+// Joined nodes among nodes; onRow gets each row, fresh the first time it is seen.
+func (lv *level[X]) statement(x *run, nodes []node, sel *repo.Select[X], onRow func(*X, bool) error) ([]stmt, error) {
+	js := &joins{args: argList{vals: append([]any(nil), sel.Args...)}}
+	parts, err := joinsOf(x, js, nodes, "p0", lv)
+	if err != nil {
+		return nil, err
+	}
+	more, err := pipelinedBelow(x, lv, nodes, parts)
+	if err != nil {
+		return nil, err
+	}
+	if len(parts) == 0 {
+		return append([]stmt{{sql: sel.SQL, args: sel.Args, read: lv.reader(x, nil, nil, false, onRow)}}, more...), nil
+	}
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	b.WriteString(lv.repo.SelectList("p0"))
+	b.WriteString(js.cols.String())
+	b.WriteString(" FROM (")
+	b.WriteString(sel.SQL)
+	b.WriteString(") AS p0")
+	b.WriteString(js.from.String())
+	order := js.order
+	if o := sel.OrderBy("p0"); o != "" {
+		order = append([]string{o}, order...)
+	}
+	if len(order) > 0 {
+		b.WriteString(" ORDER BY ")
+		b.WriteString(strings.Join(order, ", "))
+	}
+	return append([]stmt{{sql: b.String(), args: js.args.vals, read: lv.reader(x, nil, parts, true, onRow)}}, more...), nil
+}
+
+func joinsOf[X any](x *run, js *joins, nodes []node, alias string, parent *level[X]) ([]joinPart[X], error) {
+	var parts []joinPart[X]
+	for _, n := range nodes {
+		if n.strategy() != Joined {
+			continue
+		}
+		p, err := n.(childOf[X]).addJoin(x, js, alias, parent)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, p)
+	}
+	return parts, nil
+}
+
+// joins accumulates the joined part of a statement.
+type joins struct {
+	args  argList
+	cols  strings.Builder // ", j1.a, j1.b, …"
+	from  strings.Builder // " LEFT JOIN …"
+	order []string
+	n     int // aliases given
+}
+
+// argList numbers a statement's bind arguments.
+type argList struct{ vals []any }
+
+func (a *argList) add(v any) string {
+	a.vals = append(a.vals, v)
+	return "$" + strconv.Itoa(len(a.vals))
+}
+
+func (a *argList) pred(p interface {
+	SQL(alias string, argBase int) (string, []any, error)
+}, alias string) (string, error) {
+	s, args, err := p.SQL(alias, len(a.vals))
+	if err != nil {
+		return "", err
+	}
+	a.vals = append(a.vals, args...)
+	return s, nil
+}
+
+func orderList[C any](order []repo.Order[C], alias string) string {
+	parts := make([]string, len(order))
+	for i, o := range order {
+		parts[i] = o.SQL(alias)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func keyList[C any](r *repo.Repo[C], alias string) string {
+	pk := r.PrimaryKey()
+	parts := make([]string, len(pk))
+	for i, f := range pk {
+		parts[i] = alias + "." + sqltext.Quote(f.Name())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// keyPos is the position, among r's columns, of its first primary-key column: never NULL in a
+// row that exists, so NULL there means a LEFT JOIN found nothing.
+func keyPos[C any](r *repo.Repo[C]) int {
+	pk := r.PrimaryKey()[0]
+	for i, f := range r.Columns() {
+		if f == pk {
+			return i
+		}
+	}
+	return 0
+}
+
+// reader reads rows of lv (with extra columns after them, and joined parts after those). dedupe
+// says rows may repeat (joins, many-to-many), so that each is resolved to one instance.
+func (lv *level[X]) reader(x *run, extra []any, parts []joinPart[X], dedupe bool, onRow func(*X, bool) error) func(pgx.Rows) error {
+	if !dedupe && len(parts) == 0 {
+		return func(rows pgx.Rows) error {
+			var err error
+			scanErr := lv.repo.ScanRows(x.db, rows, extra, func(row *X) bool {
+				err = onRow(row, true)
+				return err == nil
+			})
+			if err != nil {
+				return err
+			}
+			return scanErr
+		}
+	}
+	return func(rows pgx.Rows) error {
+		r := newResolver(lv.repo, x.db)
+		width := len(lv.repo.Columns()) + len(extra)
+		for _, p := range parts {
+			width += p.width()
+		}
+		dest := make([]any, width)
+		lv.repo.Dests(&r.scratch, dest)
+		copy(dest[len(lv.repo.Columns()):], extra)
+		off := len(lv.repo.Columns()) + len(extra)
+		for _, p := range parts {
+			off = p.bind(dest, off)
+		}
+		for rows.Next() {
+			if len(parts) > 0 {
+				raw := rows.RawValues()
+				for _, p := range parts {
+					p.prepare(raw, dest)
+				}
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			row, fresh := r.resolve()
+			if err := onRow(row, fresh); err != nil {
+				return err
+			}
+			for _, p := range parts {
+				if err := p.handle(row, fresh); err != nil {
+					return err
+				}
+			}
+		}
+		return rows.Err()
+	}
+}
+
+// resolver turns a row scanned into scratch into its one instance within a statement (and
+// within a session, through an Identity).
+type resolver[X any] struct {
+	repo    *repo.Repo[X]
+	ident   repo.Identity
+	index   *repo.Index[X]
+	scratch X
+}
+
+func newResolver[X any](r *repo.Repo[X], db repo.DB) *resolver[X] {
+	ident, _ := db.(repo.Identity)
+	return &resolver[X]{repo: r, ident: ident, index: r.NewIndex()}
+}
+
+func (r *resolver[X]) resolve() (*X, bool) {
+	if x, ok := r.index.Of(&r.scratch); ok {
+		return x, false
+	}
+	x := new(X)
+	*x = r.scratch
+	if r.ident != nil {
+		x = r.ident.Resolve(r.repo, x).(*X)
+	}
+	r.index.Put(x)
+	return x, true
+}
+
+// nullSink receives the columns of a LEFT JOIN that found nothing.
+var nullSink any
+
+// joinPart is a Joined node's columns within its parent's statement.
+type joinPart[P any] interface {
+	width() int
+	// bind points dest at the part's scratch row from off on, and returns the offset after it.
+	bind(dest []any, off int) int
+	// prepare points the part's destinations at the null sink where the row has no match.
+	prepare(raw [][]byte, dest []any)
+	// handle links the part's row to p, which is fresh the first time the statement sees it.
+	handle(p *P, fresh bool) error
+	// pipelinedBelow returns the statements of the Pipelined nodes below the part's rows.
+	pipelinedBelow(x *run) ([]stmt, error)
+}
+
+type joinedPart[P, C any] struct {
+	node   *nodeOf[P, C]
+	res    *resolver[C]
+	lv     *level[C]
+	rows   []*C
+	off    int
+	ncols  int
+	key    int
+	null   bool
+	pairs  map[[2]any]struct{}
+	sub    []joinPart[C]
+	subw   int
+	parent *level[P]
+}
+
+func (j *joinedPart[P, C]) width() int { return j.ncols + j.subw }
+
+func (j *joinedPart[P, C]) bind(dest []any, off int) int {
+	j.off = off
+	j.res.repo.Dests(&j.res.scratch, dest[off:off+j.ncols])
+	off += j.ncols
+	for _, s := range j.sub {
+		off = s.bind(dest, off)
+	}
+	return off
+}
+
+func (j *joinedPart[P, C]) prepare(raw [][]byte, dest []any) {
+	null := raw[j.off+j.key] == nil
+	if null != j.null {
+		j.null = null
+		if null {
+			for i := j.off; i < j.off+j.ncols; i++ {
+				dest[i] = &nullSink
+			}
+		} else {
+			j.res.repo.Dests(&j.res.scratch, dest[j.off:j.off+j.ncols])
+		}
+	}
+	for _, s := range j.sub {
+		s.prepare(raw, dest)
+	}
+}
+
+func (j *joinedPart[P, C]) handle(p *P, fresh bool) error {
+	if fresh {
+		j.node.rel.init(p)
+	}
+	if j.null {
+		return nil
+	}
+	c, cFresh := j.res.resolve()
+	if cFresh {
+		j.rows = append(j.rows, c)
+	}
+	if j.firstPair(p, c) {
+		if err := j.node.rel.link(p, c); err != nil {
+			return relErr(j.node.rel.Label(), err)
+		}
+	}
+	for _, s := range j.sub {
+		if err := s.handle(c, cFresh); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// firstPair reports whether c is not yet linked to p in this statement: sibling joins repeat a
+// row once per row of its siblings.
+func (j *joinedPart[P, C]) firstPair(p *P, c *C) bool {
+	if j.pairs == nil {
+		return true
+	}
+	k := [2]any{p, c}
+	if _, dup := j.pairs[k]; dup {
+		return false
+	}
+	j.pairs[k] = struct{}{}
+	return true
+}

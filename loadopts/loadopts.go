@@ -1,0 +1,103 @@
+package loadopts
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/rel"
+	"github.com/kinship-go/kinship/repo"
+)
+
+// Strategy is how a relation is loaded: one of the constants below.
+type Strategy = rel.Strategy
+
+// The strategies. The package documentation has a table of their SQL and round trips.
+const (
+	// Lazy: not loaded by the query; the relation's Of loads it on first access.
+	Lazy = rel.Lazy
+	// Joined: one query, the parents LEFT OUTER JOIN their rows, parents de-duplicated.
+	Joined = rel.Joined
+	// SelectIn: after the parents, one query per batch of keys: WHERE fk = ANY($1).
+	SelectIn = rel.SelectIn
+	// Subquery: after the parents, one query that repeats theirs: WHERE fk IN (SELECT … ).
+	Subquery = rel.Subquery
+	// Pipelined: Subquery's SQL, sent with the parents' query in one pgx batch: one round trip
+	// for the parents and every pipelined level below them.
+	Pipelined = rel.Pipelined
+	// Raise: not loaded; reaching it through the relation's Of is rel.ErrNotLoaded, no query.
+	Raise = rel.Raise
+	// NoLoad: not loaded; the field is set to an empty collection (or nil) that counts as loaded.
+	NoLoad = rel.NoLoad
+)
+
+// An Option shapes the load of rows of C: which, in what order, how many per parent.
+type Option[C any] interface {
+	apply(s *load.Spec[C])
+}
+
+type optionFunc[C any] func(*load.Spec[C])
+
+func (f optionFunc[C]) apply(s *load.Spec[C]) { f(s) }
+
+// With loads the relation or path target (see rel.Then) with strategy s, shaped by opts, for a
+// query of P: pass it to Find or Get of P's Repo. The levels of a path above the last load as
+// their own With options say, or else with their relation's default strategy (SelectIn where
+// that default does not load). The option is reusable and safe to share between queries.
+func With[P, C any](target rel.Path[P, C], s Strategy, opts ...Option[C]) repo.Option[P] {
+	spec := load.Spec[C]{Strategy: s}
+	if s > NoLoad {
+		spec.Err = fmt.Errorf("unknown strategy %v", s)
+	}
+	for _, o := range opts {
+		if o == nil {
+			spec.Err = errors.New("nil load option")
+			continue
+		}
+		o.apply(&spec)
+	}
+	if spec.Err == nil && !s.Eager() && (spec.Where.String() != "TRUE" || len(spec.Order) > 0 || spec.Limit > 0 || spec.Batch > 0) {
+		spec.Err = fmt.Errorf("load options given with %v, which loads nothing", s)
+	}
+	if spec.Err == nil && spec.Batch > 0 && s != SelectIn {
+		spec.Err = fmt.Errorf("BatchSize applies to SelectIn, not %v", s)
+	}
+	edges, last := target.Edges(), target.Target()
+	return repo.Load(func(current repo.Loading[P]) repo.Loading[P] {
+		return load.Merge(current, edges, last, spec)
+	})
+}
+
+// Where loads only the rows that match every one of preds.
+func Where[C any](preds ...repo.Pred[C]) Option[C] {
+	return optionFunc[C](func(s *load.Spec[C]) { s.Where = repo.And(append([]repo.Pred[C]{s.Where}, preds...)...) })
+}
+
+// OrderBy orders each parent's rows.
+func OrderBy[C any](orders ...repo.Order[C]) Option[C] {
+	return optionFunc[C](func(s *load.Spec[C]) { s.Order = append(s.Order, orders...) })
+}
+
+// LimitPerParent loads at most n rows for each parent, the first n by orders (then by primary
+// key, so that ties are cut the same way every time): the top n of each. It is computed in the
+// database, with row_number() OVER (PARTITION BY …) or, for Joined, a LATERAL subquery.
+func LimitPerParent[C any](n int, orders ...repo.Order[C]) Option[C] {
+	return optionFunc[C](func(s *load.Spec[C]) {
+		if n <= 0 {
+			s.Err = fmt.Errorf("LimitPerParent(%d): the limit must be positive", n)
+		}
+		s.Limit = n
+		s.Order = append(s.Order, orders...)
+	})
+}
+
+// BatchSize sets how many parent keys one SelectIn statement carries (default 1,000). Each batch
+// is one more statement, but all go in one round trip.
+func BatchSize[C any](n int) Option[C] {
+	return optionFunc[C](func(s *load.Spec[C]) {
+		if n <= 0 {
+			s.Err = fmt.Errorf("BatchSize(%d): the size must be positive", n)
+		}
+		s.Batch = n
+	})
+}

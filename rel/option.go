@@ -1,0 +1,88 @@
+package rel
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/kinship-go/kinship/internal/load"
+)
+
+// Cascades is a set of cascade flags: what a unit of work does to the rows of a relation when
+// something happens to their owner. Package uow applies them.
+type Cascades uint8
+
+const (
+	// SaveUpdate: adding the owner to a session adds the rows of its collection (or field), and
+	// rows added to a loaded collection later. On by default.
+	SaveUpdate Cascades = 1 << iota
+	// Delete: deleting the owner deletes its rows, children before parents, loading them first
+	// if they are not loaded.
+	Delete
+	// DeleteOrphan: a row removed from its owner's collection (or a collection replaced) is
+	// deleted, rather than having its foreign key set NULL.
+	DeleteOrphan
+	// PassiveDeletes: with Delete, trust the database's ON DELETE CASCADE rather than loading the
+	// rows to delete them.
+	PassiveDeletes
+	// All is SaveUpdate and Delete (SQLAlchemy's "all"; add DeleteOrphan for owned rows).
+	All = SaveUpdate | Delete
+)
+
+// Has reports whether every flag of f is in c.
+func (c Cascades) Has(f Cascades) bool { return c&f == f }
+
+// An Option configures a relation when it is declared.
+type Option interface {
+	apply(m *load.Meta)
+}
+
+type optionFunc func(*load.Meta)
+
+func (f optionFunc) apply(m *load.Meta) { f(m) }
+
+// Cascade sets the relation's cascades to exactly flags (without the option: SaveUpdate).
+func Cascade(flags ...Cascades) Option {
+	return optionFunc(func(m *load.Meta) {
+		var c Cascades
+		for _, f := range flags {
+			c |= f
+		}
+		if c.Has(PassiveDeletes) && !c.Has(Delete) {
+			m.Err = errors.New("PassiveDeletes needs Delete: it says how deleting cascades")
+		}
+		m.Cascade = uint8(c)
+	})
+}
+
+// DefaultLoad sets how the relation loads when a query asks for it without a strategy, and how
+// [Many.Of] and [One.Of] reach it (Raise refuses). Without the option: Lazy.
+func DefaultLoad(s Strategy) Option {
+	return optionFunc(func(m *load.Meta) {
+		if s > NoLoad {
+			m.Err = fmt.Errorf("unknown strategy %v", s)
+		}
+		m.Default = s
+	})
+}
+
+// Named names the relation in errors and logs (without it: its tables, e.g. "companies→employees").
+func Named(name string) Option {
+	return optionFunc(func(m *load.Meta) { m.Name = name })
+}
+
+func configure(m *load.Meta, opts []Option) {
+	m.Cascade = uint8(SaveUpdate)
+	for _, o := range opts {
+		if o == nil {
+			m.Err = errors.New("nil option")
+			continue
+		}
+		o.apply(m)
+	}
+}
+
+// Cascade returns the relation's cascades.
+func (m *Many[P, C]) Cascade() Cascades { return Cascades(m.core.Cascade) }
+
+// Cascade returns the relation's cascades.
+func (o *One[P, C]) Cascade() Cascades { return Cascades(o.core.Cascade) }

@@ -1,0 +1,195 @@
+package rel
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/repo"
+)
+
+// Strategy is how a relation is loaded; see package loadopts for each one's SQL and cost.
+type Strategy = load.Strategy
+
+// The strategies; package loadopts has the same constants, for queries.
+const (
+	Lazy      = load.Lazy
+	Joined    = load.Joined
+	SelectIn  = load.SelectIn
+	Subquery  = load.Subquery
+	Pipelined = load.Pipelined
+	Raise     = load.Raise
+	NoLoad    = load.NoLoad
+)
+
+// ErrNotLoaded is what [Many.Of] and [One.Of] return for a relation that was not loaded and
+// whose strategy is Raise: the query that should have loaded it is missing, and no query is run
+// in its place.
+var ErrNotLoaded = load.ErrNotLoaded
+
+// Through names a many-to-many relation's link table and its two key columns: From refers to
+// the owner's key, To to the key of the rows in the collection.
+type Through = load.Through
+
+// Path is a chain of relations from P to C: one relation, or several joined by [Then]. Load
+// options (package loadopts) take a Path.
+type Path[P, C any] interface {
+	// Edges returns the relations of the path, first to last, for package loadopts.
+	Edges() []load.Edge
+	// Target returns the last relation, for package loadopts.
+	Target() load.Target[C]
+	// from ties the path to its types, so that they can be inferred.
+	from(*P, *C)
+}
+
+// Then is the path from A through B to C: rel.Then(CompanyEmployees, EmployeeAddresses) loads
+// employees and their addresses. A path whose links do not chain does not compile. Paths nest:
+// Then(Then(a, b), c) and Then(a, Then(b, c)) are the same three levels.
+func Then[A, B, C any](first Path[A, B], next Path[B, C]) Path[A, C] {
+	edges := append(append([]load.Edge(nil), first.Edges()...), next.Edges()...)
+	return path[A, C]{edges, next.Target()}
+}
+
+type path[A, C any] struct {
+	edges  []load.Edge
+	target load.Target[C]
+}
+
+func (path[A, C]) from(*A, *C)               {}
+func (*Many[P, C]) from(*P, *C)              {}
+func (*One[P, C]) from(*P, *C)               {}
+func (p path[A, C]) Edges() []load.Edge      { return p.edges }
+func (p path[A, C]) Target() load.Target[C]  { return p.target }
+func (m *Many[P, C]) Edges() []load.Edge     { return []load.Edge{m.core} }
+func (m *Many[P, C]) Target() load.Target[C] { return m.core }
+func (o *One[P, C]) Edges() []load.Edge      { return []load.Edge{o.core} }
+func (o *One[P, C]) Target() load.Target[C]  { return o.core }
+
+// Many is a to-many relation: P holds a []*C. [HasMany] and [ManyToMany] make it.
+type Many[P, C any] struct {
+	core *load.Rel[P, C]
+	coll func(*P) *[]*C
+}
+
+// One is a to-one relation: P holds a *C. [BelongsTo] and [HasOne] make it.
+type One[P, C any] struct {
+	core  *load.Rel[P, C]
+	field func(*P) **C
+}
+
+// HasMany declares a one-to-many relation: C's foreign key fk refers to P's key column key
+// (usually its primary key), and coll is P's collection of C. The compiler rejects a foreign key
+// of another type than the key, and accessors of the wrong structs. Without options the relation
+// is Lazy and cascades SaveUpdate.
+//
+// A loaded collection is a non-nil slice, empty when there are no rows; nil means not loaded.
+func HasMany[P, C any, K comparable](key repo.Ref[P, K], fk repo.Ref[C, K], coll func(*P) *[]*C, opts ...Option) *Many[P, C] {
+	m := &Many[P, C]{core: load.NewHasMany(key, fk, coll), coll: coll}
+	configure(&m.core.Meta, opts)
+	return m
+}
+
+// ManyToMany declares a many-to-many relation through a link table whose From column refers to
+// P's column key and whose To column refers to C's column ckey; coll is P's collection. A unit of
+// work writes and deletes the link table's rows as the collection changes.
+func ManyToMany[P, C any, K, KC comparable](key repo.Ref[P, K], ckey repo.Ref[C, KC], through Through, coll func(*P) *[]*C, opts ...Option) *Many[P, C] {
+	m := &Many[P, C]{core: load.NewManyToMany(key, ckey, through, coll), coll: coll}
+	configure(&m.core.Meta, opts)
+	return m
+}
+
+// BelongsTo declares a many-to-one relation: P's foreign key fk refers to C's key column key,
+// and field is P's pointer to its C (an employee's company; with P and C the same type, an
+// employee's manager). A NULL foreign key counts as loaded: field stays nil and no query runs.
+func BelongsTo[P, C any, K comparable](fk repo.Ref[P, K], key repo.Ref[C, K], field func(*P) **C, opts ...Option) *One[P, C] {
+	o := &One[P, C]{core: load.NewBelongsTo(fk, key, field), field: field}
+	configure(&o.core.Meta, opts)
+	return o
+}
+
+// HasOne declares a one-to-one relation whose foreign key fk is C's, referring to P's key column
+// key; field is P's pointer to its C. More than one C for one P is an error when loading.
+func HasOne[P, C any, K comparable](key repo.Ref[P, K], fk repo.Ref[C, K], field func(*P) **C, opts ...Option) *One[P, C] {
+	o := &One[P, C]{core: load.NewHasOne(key, fk, field), field: field}
+	configure(&o.core.Meta, opts)
+	return o
+}
+
+// Name returns the relation's name: the one given with [Named], or one made of its tables.
+func (m *Many[P, C]) Name() string { return m.core.Label() }
+
+// Name returns the relation's name: the one given with [Named], or one made of its tables.
+func (o *One[P, C]) Name() string { return o.core.Label() }
+
+// Core returns kinship's description of the relation, for packages loadopts and uow.
+func (m *Many[P, C]) Core() *load.Rel[P, C] { return m.core }
+
+// Core returns kinship's description of the relation, for packages loadopts and uow.
+func (o *One[P, C]) Core() *load.Rel[P, C] { return o.core }
+
+// Loaded reports whether p's collection was loaded (is not nil).
+func (m *Many[P, C]) Loaded(p *P) bool { return m.core.Loaded(p) }
+
+// Loaded reports whether p's field was loaded: it is set, or p's foreign key is NULL.
+func (o *One[P, C]) Loaded(p *P) bool { return o.core.Loaded(p) }
+
+// Load loads the relation for parents already in memory: one statement per batch of 1,000
+// distinct keys, all in one round trip (select-in). It replaces what their fields held.
+func (m *Many[P, C]) Load(ctx context.Context, db repo.DB, parents ...*P) error {
+	return wrap(m.core.Label(), m.core.Load(ctx, db, parents, nil))
+}
+
+// Load loads the relation for rows already in memory, as [Many.Load] does.
+func (o *One[P, C]) Load(ctx context.Context, db repo.DB, parents ...*P) error {
+	return wrap(o.core.Label(), o.core.Load(ctx, db, parents, nil))
+}
+
+// Of returns p's collection, loading it first if it is not loaded, unless the relation's
+// strategy is Raise: then it is [ErrNotLoaded] and no query runs. Through a unit-of-work session
+// the session decides, and loads each collection at most once.
+func (m *Many[P, C]) Of(ctx context.Context, db repo.DB, p *P) ([]*C, error) {
+	if err := access(ctx, db, m.core, p); err != nil {
+		return nil, err
+	}
+	return *m.coll(p), nil
+}
+
+// Of returns p's row of the relation (nil if there is none), loading it first if it is not
+// loaded, as [Many.Of] does.
+func (o *One[P, C]) Of(ctx context.Context, db repo.DB, p *P) (*C, error) {
+	if err := access(ctx, db, o.core, p); err != nil {
+		return nil, err
+	}
+	return *o.field(p), nil
+}
+
+// Accessor is implemented by a DB that decides how an unloaded relation is reached, as a
+// unit-of-work session does (loading it once, or refusing it after a query's Raise).
+type Accessor interface {
+	repo.DB
+	// Access is called for a relation that is not loaded for parent; it loads it or says why not.
+	Access(ctx context.Context, relation any, parent any) error
+}
+
+func access[P, C any](ctx context.Context, db repo.DB, r *load.Rel[P, C], p *P) error {
+	if p == nil {
+		return fmt.Errorf("rel: %s: nil row", r.Label())
+	}
+	if r.Loaded(p) {
+		return nil
+	}
+	if a, ok := db.(Accessor); ok {
+		return a.Access(ctx, r, p)
+	}
+	if r.Default == Raise {
+		return fmt.Errorf("rel: %s: %w", r.Label(), ErrNotLoaded)
+	}
+	return wrap(r.Label(), r.Load(ctx, db, []*P{p}, nil))
+}
+
+func wrap(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("rel: %s: %w", name, err)
+}
