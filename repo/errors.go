@@ -19,6 +19,10 @@ func (notFound) Error() string { return "repo: not found" }
 
 func (notFound) Is(target error) bool { return target == pgx.ErrNoRows || target == sql.ErrNoRows }
 
+// ErrStale is returned when an UPDATE or DELETE guarded by a [Version] column matched no row:
+// someone else changed or deleted the row since it was read (SQLAlchemy's StaleDataError).
+var ErrStale = errors.New("repo: stale row: changed or deleted since it was read")
+
 // ErrInvalid is matched by every error that reports a mistake in the caller's declarations or
 // arguments (a duplicate column, a nil row, a column of another table): nothing was sent to the
 // database.

@@ -56,11 +56,20 @@ func (s *Select[T]) Paged() bool { return s.paging }
 // An Identity is a DB that keeps one instance per row, as a unit-of-work session does: each row
 // that repo reads through it is handed to Resolve, and what Resolve returns is what the caller
 // gets.
+//
+// In every method r is a *Repo[T], and row and the result are *T.
 type Identity interface {
 	DB
 	// Resolve returns the instance tracked for row's primary key in table r, or starts tracking
-	// row and returns it. r is a *Repo[T] and row a *T; the result is a *T.
+	// row and returns it.
 	Resolve(r any, row any) any
+	// Lookup returns the instance tracked for key (as Get takes it), if there is one.
+	Lookup(r any, key any) (any, bool)
+	// Stored tells that row was just written as it is (Insert, Update, Upsert): it is to be
+	// tracked with what it holds now as its clean state.
+	Stored(r any, row any)
+	// Deleted tells that the row with key was deleted.
+	Deleted(r any, key any)
 }
 
 // QuotedTable returns the table's name quoted for SQL.

@@ -12,8 +12,15 @@ import (
 // Get returns the row whose primary key is key: the value for a one-column key, a []any in
 // declaration order for a composite key (see [Repo.Key]). A missing row is [ErrNotFound], which
 // also matches pgx.ErrNoRows. Without options Get sends a statement prepared when the Repo was
-// declared; a [Pred] among opts narrows it further (a tenant check, say).
+// declared; a [Pred] among opts narrows it further (a tenant check, say). Through a unit-of-work
+// session, a row the session already holds is returned without a query and without allocating.
 func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*T, error) {
+	ident, tracked := db.(Identity)
+	if tracked && len(opts) == 0 {
+		if row, ok := ident.Lookup(r, key); ok {
+			return row.(*T), nil
+		}
+	}
 	args, err := r.keyArgs(key)
 	if err != nil {
 		return nil, &Error{Op: "get", Table: r.table, Key: key, Err: err}
@@ -37,7 +44,7 @@ func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*
 			return rows[0], nil
 		}
 	}
-	if ident, ok := db.(Identity); ok {
+	if tracked {
 		return r.getThrough(ctx, ident, key, sql, args)
 	}
 	row := new(T)

@@ -18,7 +18,8 @@ type Repo[T any] struct {
 	cols   []*column[T]
 	fields []Field[T]
 	key    []*column[T] // the primary key, in declaration order
-	serial *column[T]   // the generated key, or nil
+	serial  *column[T]  // the generated key, or nil
+	version *column[T]  // the version column, or nil
 	writes []*column[T] // what Insert writes: every column but the serial key
 	sets   []*column[T] // what Update writes by default: every non-key column
 
@@ -78,6 +79,12 @@ func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 			r.key = append(r.key, c)
 		case kindKey:
 			r.key = append(r.key, c)
+			r.writes = append(r.writes, c)
+		case kindVersion:
+			if r.version != nil {
+				return fail(c.name, invalidf("second Version column (first: %s)", r.version.name))
+			}
+			r.version = c
 			r.writes = append(r.writes, c)
 		default:
 			r.writes = append(r.writes, c)
@@ -149,7 +156,7 @@ func (r *Repo[T]) Columns() []Field[T] { return r.fields }
 func (r *Repo[T]) PrimaryKey() []Field[T] {
 	var key []Field[T]
 	for i, c := range r.cols {
-		if c.kind != kindPlain {
+		if c.kind == kindKey || c.kind == kindSerial {
 			key = append(key, r.fields[i])
 		}
 	}

@@ -44,6 +44,7 @@ func (r *Repo[T]) Upsert(ctx context.Context, db DB, rows []*T, on ...Field[T]) 
 		}
 		return &Error{Op: "upsert", Table: r.table, Err: err}
 	}
+	r.stored(db, rows)
 	return nil
 }
 

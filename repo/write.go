@@ -48,7 +48,17 @@ func (r *Repo[T]) Insert(ctx context.Context, db DB, rows ...*T) error {
 		}
 		return &Error{Op: "insert", Table: r.table, Err: err}
 	}
+	r.stored(db, rows)
 	return nil
+}
+
+// stored tells a session that rows were written.
+func (r *Repo[T]) stored(db DB, rows []*T) {
+	if ident, ok := db.(Identity); ok {
+		for _, row := range rows {
+			ident.Stored(r, row)
+		}
+	}
 }
 
 // insertStatement is the INSERT of n rows, cached per n.
@@ -191,15 +201,25 @@ func (r *Repo[T]) Update(ctx context.Context, db DB, row *T, cols ...Field[T]) e
 	if len(sets) == 0 {
 		return fail(invalidf("no column to update: every column of %s is part of its primary key", r.table))
 	}
-	args := r.args(make([]any, 0, len(sets)+len(r.key)), []*T{row}, sets)
+	args := r.args(make([]any, 0, len(sets)+len(r.key)+1), []*T{row}, sets)
 	args = r.args(args, []*T{row}, r.key)
+	if r.version != nil {
+		args = append(args, r.version.value(row))
+	}
 	tag, err := db.Exec(ctx, sql, args...)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = ErrNotFound
+		if r.version != nil {
+			err = ErrStale
+		}
 	}
 	if err != nil {
 		return &Error{Op: "update", Table: r.table, Key: r.Key(row), Err: err}
 	}
+	if r.version != nil {
+		r.version.bump(row)
+	}
+	r.stored(db, []*T{row})
 	return nil
 }
 
@@ -212,8 +232,11 @@ func (r *Repo[T]) updateOf(cols []Field[T]) (string, []*column[T], error) {
 		if err != nil {
 			return "", nil, err
 		}
-		if c.kind != kindPlain {
+		if c.kind == kindKey || c.kind == kindSerial {
 			return "", nil, invalidf("column %s is part of the primary key; Update does not change keys", c.name)
+		}
+		if c.kind == kindVersion {
+			return "", nil, invalidf("column %s is the version column; Update bumps it itself", c.name)
 		}
 		i := r.index(c)
 		if i < 64 {
@@ -260,14 +283,21 @@ func (r *Repo[T]) updateStatement(sets []*column[T]) string {
 		b.WriteString(" = $")
 		b.WriteString(strconv.Itoa(i + 1))
 	}
+	if r.version != nil {
+		fmt.Fprintf(&b, ", %s = %s + 1", r.version.quoted, r.version.quoted)
+	}
 	b.WriteString(" WHERE ")
+	n := len(sets)
 	for i, k := range r.key {
 		if i > 0 {
 			b.WriteString(" AND ")
 		}
 		b.WriteString(k.quoted)
 		b.WriteString(" = $")
-		b.WriteString(strconv.Itoa(len(sets) + i + 1))
+		b.WriteString(strconv.Itoa(n + i + 1))
+	}
+	if r.version != nil {
+		fmt.Fprintf(&b, " AND %s = $%d", r.version.quoted, n+len(r.key)+1)
 	}
 	return b.String()
 }
@@ -285,18 +315,50 @@ func (r *Repo[T]) Delete(ctx context.Context, db DB, key any) error {
 	if err != nil {
 		return &Error{Op: "delete", Table: r.table, Key: key, Err: err}
 	}
+	if ident, ok := db.(Identity); ok {
+		ident.Deleted(r, key)
+	}
 	return nil
 }
 
 // DeleteWhere deletes the rows that match every one of where and returns how many it deleted. It
-// refuses to run without a condition; to empty the table, say so: repo.Raw[T]("TRUE").
+// refuses to run without a condition; to empty the table, say so: repo.Raw[T]("TRUE"). Through a
+// unit-of-work session it reads back the deleted keys (RETURNING) so that the session forgets
+// those rows.
 func (r *Repo[T]) DeleteWhere(ctx context.Context, db DB, where ...Pred[T]) (int64, error) {
-	sql, args, err := r.filtered("DELETE FROM "+r.quoted, where, "")
+	ident, tracked := db.(Identity)
+	suffix := ""
+	if tracked {
+		suffix = " RETURNING " + quotedList(r.key)
+	}
+	sql, args, err := r.filtered("DELETE FROM "+r.quoted, where, suffix)
 	if err == nil && len(args) == 0 && !strings.Contains(sql, " WHERE ") {
 		err = invalidf("DeleteWhere without a condition; to delete every row pass repo.Raw[T](\"TRUE\")")
 	}
 	var n int64
-	if err == nil {
+	switch {
+	case err != nil:
+	case tracked:
+		var rows pgx.Rows
+		if rows, err = db.Query(ctx, sql, args...); err == nil {
+			scratch := new(T)
+			dest := make([]any, len(r.key))
+			for i, k := range r.key {
+				dest[i] = k.addr(scratch)
+			}
+			for rows.Next() {
+				if err = rows.Scan(dest...); err != nil {
+					break
+				}
+				n++
+				ident.Deleted(r, r.Key(scratch))
+			}
+			rows.Close()
+			if err == nil {
+				err = rows.Err()
+			}
+		}
+	default:
 		n, err = exec(ctx, db, sql, args)
 	}
 	if err != nil {

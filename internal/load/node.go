@@ -137,11 +137,11 @@ func (n *nodeOf[P, C]) levelStatement(x *run, filter func(a *argList) string, ar
 }
 
 // grouped returns a matcher over parents, every parent's field set loaded and empty.
-func (n *nodeOf[P, C]) grouped(parents []*P) matcher[P, C] {
+func (n *nodeOf[P, C]) grouped(x *run, parents []*P) matcher[P, C] {
 	m := n.rel.newMatcher()
 	m.group(parents)
 	for _, p := range parents {
-		n.rel.init(p)
+		x.init(n.rel, p)
 	}
 	return m
 }
@@ -149,7 +149,7 @@ func (n *nodeOf[P, C]) grouped(parents []*P) matcher[P, C] {
 // selectIn loads the node for parents: one statement per batch of keys, all in one round trip,
 // each with its Pipelined nodes; then the follow-ups of the rows loaded.
 func (n *nodeOf[P, C]) selectIn(x *run, parents []*P) error {
-	m := n.grouped(parents)
+	m := n.grouped(x, parents)
 	chunks := m.chunks(n.batch())
 	if len(chunks) == 0 {
 		return nil
@@ -207,7 +207,7 @@ func (n *nodeOf[P, C]) pipelinedBelow(x *run, lv *level[P]) ([]stmt, error) {
 	var m matcher[P, C]
 	stmts, err := n.levelStatement(x, n.below(lv), lv.args, func() matcher[P, C] {
 		if m == nil {
-			m = n.grouped(lv.rows())
+			m = n.grouped(x, lv.rows())
 		}
 		return m
 	}, mine)
@@ -232,7 +232,7 @@ func (n *nodeOf[P, C]) after(x *run, lv *level[P]) {
 			var m matcher[P, C]
 			stmts, err := n.levelStatement(x, n.below(lv), lv.args, func() matcher[P, C] {
 				if m == nil {
-					m = n.grouped(lv.rows())
+					m = n.grouped(x, lv.rows())
 				}
 				return m
 			}, mine)
@@ -250,7 +250,7 @@ func (n *nodeOf[P, C]) after(x *run, lv *level[P]) {
 		})
 	case NoLoad:
 		for _, p := range lv.rows() {
-			n.rel.init(p)
+			x.init(n.rel, p)
 		}
 	}
 }
@@ -301,7 +301,7 @@ func (n *nodeOf[P, C]) addJoin(x *run, js *joins, pa string, parent *level[P]) (
 	if order != "" {
 		js.order = append(js.order, order)
 	}
-	j := &joinedPart[P, C]{node: n, res: newResolver(rc, x.db), ncols: len(rc.Columns()), key: keyPos(rc), parent: parent}
+	j := &joinedPart[P, C]{node: n, res: newResolver(rc, x.db), ncols: len(rc.Columns()), key: keyPos(rc), parent: parent, obs: x.obs}
 	if n.rel.Kind.ToMany() {
 		j.pairs = map[[2]any]struct{}{}
 	}

@@ -90,7 +90,7 @@ func (p *Plan[T]) Find(ctx context.Context, db repo.DB, sel *repo.Select[T]) ([]
 	if err := checkTree(p.nodes); err != nil {
 		return nil, err
 	}
-	x := &run{ctx: ctx, db: db}
+	x := newRun(ctx, db)
 	var out []*T
 	lv := &level[T]{repo: sel.Repo, sql: sel.SQL, args: sel.Args, rows: func() []*T { return out }}
 	stmts, err := lv.statement(x, p.nodes, sel, func(t *T, fresh bool) error {
@@ -182,7 +182,7 @@ func (r *Rel[P, C]) Load(ctx context.Context, db repo.DB, parents []*P, s *Spec[
 	}
 	n := &nodeOf[P, C]{rel: r, spec: *s}
 	n.spec.Strategy = SelectIn
-	x := &run{ctx: ctx, db: db}
+	x := newRun(ctx, db)
 	if err := n.selectIn(x, parents); err != nil {
 		return err
 	}

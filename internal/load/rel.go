@@ -36,6 +36,10 @@ type Rel[P, C any] struct {
 	through  *Through
 	linkTo   string // ManyToMany: the column of C's table the link table's To refers to
 
+	fk         any // the foreign-key column (a repo.Field), nil for ManyToMany
+	fkNullable bool
+	ops        ops[P, C]
+
 	newMatcher func() matcher[P, C]
 	// init sets p's field to loaded and empty; link adds c to it.
 	init func(p *P)
@@ -76,9 +80,6 @@ func (r *Rel[P, C]) check() error {
 // Loaded reports whether p's field holds a load of the relation.
 func (r *Rel[P, C]) Loaded(p *P) bool { return r.loaded(p) }
 
-// Init sets p's field to loaded and empty.
-func (r *Rel[P, C]) Init(p *P) { r.init(p) }
-
 func (r *Rel[P, C]) meta() *Meta { return &r.Meta }
 
 // Label returns the relation's name: the one declared, or one made of its tables and columns.
@@ -111,9 +112,11 @@ type keyOf[T any, K comparable] interface {
 // NewHasMany is a one-to-many relation: key is P's column that C's foreign key fk refers to, coll
 // P's collection.
 func NewHasMany[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], coll func(*P) *[]*C) *Rel[P, C] {
-	r := &Rel[P, C]{Kind: HasMany, from: key.Repo, to: fk.Repo, fromName: key.Name(), toName: fk.Name()}
+	r := &Rel[P, C]{Kind: HasMany, from: key.Repo, to: fk.Repo, fromName: key.Name(), toName: fk.Name(), fk: fk, fkNullable: fk.Nullable()}
 	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(key.Ref, fk.Ref) }
 	r.init, r.link, r.loaded = many(coll)
+	r.ops = manyOps(coll)
+	childFK(&r.ops, key, fk)
 	if coll == nil {
 		r.Err = errors.New("nil collection accessor")
 	}
@@ -123,9 +126,17 @@ func NewHasMany[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], coll
 // NewBelongsTo is the many-to-one side: P's foreign key fk refers to C's column key; field is P's
 // pointer to its C.
 func NewBelongsTo[P, C any, K comparable](fk repo.Ref[P, K], key keyOf[C, K], field func(*P) **C) *Rel[P, C] {
-	r := &Rel[P, C]{Kind: BelongsTo, from: fk.Repo, to: key.Repo, fromName: fk.Name(), toName: key.Name()}
+	r := &Rel[P, C]{Kind: BelongsTo, from: fk.Repo, to: key.Repo, fromName: fk.Name(), toName: key.Name(), fk: fk, fkNullable: fk.Nullable()}
 	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(fk.Ref, key.Ref) }
-	r.init, r.link, r.loaded = one(field, func(p *P) bool { _, ok := fk.Ref(p); return !ok })
+	null := func(p *P) bool { _, ok := fk.Ref(p); return !ok }
+	r.init, r.link, r.loaded = one(field, null)
+	r.ops = oneOps(field, null)
+	r.ops.ownerKey, r.ops.itemKey = boxed(fk.Ref), boxed(key.Ref)
+	r.ops.relate = func(p *P, c *C) bool {
+		k, ok := key.Ref(c)
+		return ok && fk.SetRef(p, k, true)
+	}
+	r.ops.unrelate = func(p *P, _ *C) bool { var zero K; return fk.SetRef(p, zero, false) }
 	if field == nil {
 		r.Err = errors.New("nil field accessor")
 	}
@@ -135,9 +146,11 @@ func NewBelongsTo[P, C any, K comparable](fk repo.Ref[P, K], key keyOf[C, K], fi
 // NewHasOne is a one-to-one relation whose foreign key fk is C's, referring to P's column key;
 // field is P's pointer to its C.
 func NewHasOne[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], field func(*P) **C) *Rel[P, C] {
-	r := &Rel[P, C]{Kind: HasOne, from: key.Repo, to: fk.Repo, fromName: key.Name(), toName: fk.Name()}
+	r := &Rel[P, C]{Kind: HasOne, from: key.Repo, to: fk.Repo, fromName: key.Name(), toName: fk.Name(), fk: fk, fkNullable: fk.Nullable()}
 	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(key.Ref, fk.Ref) }
 	r.init, r.link, r.loaded = one(field, nil)
+	r.ops = oneOps(field, nil)
+	childFK(&r.ops, key, fk)
 	if field == nil {
 		r.Err = errors.New("nil field accessor")
 	}
@@ -150,6 +163,10 @@ func NewManyToMany[P, C any, K, KC comparable](key keyOf[P, K], ckey keyOf[C, KC
 	r := &Rel[P, C]{Kind: ManyToMany, from: key.Repo, to: ckey.Repo, fromName: key.Name(), toName: t.From, through: &t, linkTo: ckey.Name()}
 	r.newMatcher = func() matcher[P, C] { return newKeyMatcher[P, C, K](key.Ref, nil) }
 	r.init, r.link, r.loaded = many(coll)
+	r.ops = manyOps(coll)
+	r.ops.ownerKey, r.ops.itemKey = boxed(key.Ref), boxed(ckey.Ref)
+	r.ops.relate = func(*P, *C) bool { return true }
+	r.ops.unrelate = func(*P, *C) bool { return true }
 	for _, id := range []string{t.Table, t.From, t.To} {
 		if err := sqltext.CheckIdent(id); err != nil {
 			r.Err = fmt.Errorf("link table: %w", err)
@@ -159,6 +176,16 @@ func NewManyToMany[P, C any, K, KC comparable](key keyOf[P, K], ckey keyOf[C, KC
 		r.Err = errors.New("nil collection accessor")
 	}
 	return r
+}
+
+// childFK sets the key operations of a relation whose foreign key fk is the child's.
+func childFK[P, C any, K comparable](o *ops[P, C], key keyOf[P, K], fk repo.Ref[C, K]) {
+	o.ownerKey, o.itemKey = boxed(key.Ref), boxed(fk.Ref)
+	o.relate = func(p *P, c *C) bool {
+		k, ok := key.Ref(p)
+		return ok && fk.SetRef(c, k, true)
+	}
+	o.unrelate = func(_ *P, c *C) bool { var zero K; return fk.SetRef(c, zero, false) }
 }
 
 func many[P, C any](coll func(*P) *[]*C) (func(*P), func(*P, *C) error, func(*P) bool) {

@@ -16,6 +16,26 @@ type run struct {
 	ctx   context.Context
 	db    repo.DB
 	later []func() error
+	obs   Observer
+}
+
+// Observer is implemented by a DB that wants to know when a load fills a relation's field (a
+// unit-of-work session: what the field holds then is its clean state).
+type Observer interface {
+	Filled(r Relation, parent any)
+}
+
+func newRun(ctx context.Context, db repo.DB) *run {
+	obs, _ := db.(Observer)
+	return &run{ctx: ctx, db: db, obs: obs}
+}
+
+// init sets p's field of r loaded and empty, and tells the observer.
+func (x *run) init(r Relation, p any) {
+	r.Init(p)
+	if x.obs != nil {
+		x.obs.Filled(r, p)
+	}
 }
 
 // stmt is one statement and what to do with its rows.
@@ -331,6 +351,7 @@ type joinedPart[P, C any] struct {
 	sub    []joinPart[C]
 	subw   int
 	parent *level[P]
+	obs    Observer
 }
 
 func (j *joinedPart[P, C]) width() int { return j.ncols + j.subw }
@@ -364,6 +385,9 @@ func (j *joinedPart[P, C]) prepare(raw [][]byte, dest []any) {
 
 func (j *joinedPart[P, C]) handle(p *P, fresh bool) error {
 	if fresh {
+		if j.obs != nil {
+			j.obs.Filled(j.node.rel, p)
+		}
 		j.node.rel.init(p)
 	}
 	if j.null {

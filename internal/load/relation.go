@@ -1,0 +1,152 @@
+package load
+
+import (
+	"github.com/kinship-go/kinship/repo"
+)
+
+// Relation is a relation with its types erased, every row a *P or *C in an any: what a
+// unit-of-work session uses for cascades and fix-up. It is implemented by *Rel.
+type Relation interface {
+	Edge
+	Shape() Kind
+	Cascades() uint8
+	// Owner is the Repo of the side with the field (P), Other that of the rows it holds (C).
+	Owner() (repo.Untyped, error)
+	Other() (repo.Untyped, error)
+	// FK is the foreign-key column (nil for ManyToMany): the same value for a HasMany and the
+	// BelongsTo over the same key, which are each other's inverse.
+	FK() any
+	// FKNullable reports whether the foreign key can be set NULL.
+	FKNullable() bool
+	// FieldAddr returns the address of p's field, which tells two relations on one field apart.
+	FieldAddr(p any) any
+	// Items returns what p's field holds, and whether it is loaded.
+	Items(p any) ([]any, bool)
+	// Append adds c to p's field (sets it, for a to-one relation); Detach removes it.
+	Append(p, c any)
+	Detach(p, c any)
+	Init(p any)
+	// OwnerKey is the value p matches with: its key column, or for BelongsTo its foreign key.
+	OwnerKey(p any) (any, bool)
+	// ItemKey is the value c matches with: its foreign key, or for BelongsTo and ManyToMany
+	// its key column.
+	ItemKey(c any) (any, bool)
+	// Relate makes the foreign key agree with p holding c: c's foreign key takes p's key
+	// (HasMany, HasOne), or p's takes c's (BelongsTo). It reports false if the key it copies
+	// is not assigned yet.
+	Relate(p, c any) bool
+	// Unrelate sets the foreign key of c (HasMany, HasOne) or of p (BelongsTo) NULL, and
+	// reports false if it cannot be.
+	Unrelate(p, c any) bool
+	// Link is a ManyToMany relation's link table.
+	Link() *Through
+}
+
+var _ Relation = (*Rel[struct{}, struct{}])(nil)
+
+func (r *Rel[P, C]) Shape() Kind      { return r.Kind }
+func (r *Rel[P, C]) Cascades() uint8  { return r.Cascade }
+func (r *Rel[P, C]) FK() any          { return r.fk }
+func (r *Rel[P, C]) FKNullable() bool { return r.fkNullable }
+func (r *Rel[P, C]) Link() *Through   { return r.through }
+
+func (r *Rel[P, C]) Owner() (repo.Untyped, error) {
+	rp, err := r.From()
+	if err != nil {
+		return nil, err
+	}
+	return rp.Untyped(), nil
+}
+
+func (r *Rel[P, C]) Other() (repo.Untyped, error) {
+	rc, err := r.To()
+	if err != nil {
+		return nil, err
+	}
+	return rc.Untyped(), nil
+}
+
+func (r *Rel[P, C]) FieldAddr(p any) any        { return r.ops.fieldAddr(p.(*P)) }
+func (r *Rel[P, C]) Items(p any) ([]any, bool)  { return r.ops.items(p.(*P)) }
+func (r *Rel[P, C]) Append(p, c any)            { r.ops.add(p.(*P), c.(*C)) }
+func (r *Rel[P, C]) Detach(p, c any)            { r.ops.detach(p.(*P), c.(*C)) }
+func (r *Rel[P, C]) Init(p any)                 { r.init(p.(*P)) }
+func (r *Rel[P, C]) OwnerKey(p any) (any, bool) { return r.ops.ownerKey(p.(*P)) }
+func (r *Rel[P, C]) ItemKey(c any) (any, bool)  { return r.ops.itemKey(c.(*C)) }
+func (r *Rel[P, C]) Relate(p, c any) bool       { return r.ops.relate(p.(*P), c.(*C)) }
+func (r *Rel[P, C]) Unrelate(p, c any) bool     { return r.ops.unrelate(p.(*P), c.(*C)) }
+
+// ops are the typed operations behind Relation, made by the constructors where K is known.
+type ops[P, C any] struct {
+	fieldAddr func(*P) any
+	items     func(*P) ([]any, bool)
+	add       func(*P, *C)
+	detach    func(*P, *C)
+	ownerKey  func(*P) (any, bool)
+	itemKey   func(*C) (any, bool)
+	relate    func(*P, *C) bool
+	unrelate  func(*P, *C) bool
+}
+
+func boxed[T any, K comparable](f func(*T) (K, bool)) func(*T) (any, bool) {
+	return func(t *T) (any, bool) {
+		k, ok := f(t)
+		if !ok {
+			return nil, false
+		}
+		return k, true
+	}
+}
+
+func manyOps[P, C any](coll func(*P) *[]*C) ops[P, C] {
+	return ops[P, C]{
+		fieldAddr: func(p *P) any { return coll(p) },
+		items: func(p *P) ([]any, bool) {
+			s := *coll(p)
+			if s == nil {
+				return nil, false
+			}
+			out := make([]any, len(s))
+			for i, c := range s {
+				out[i] = c
+			}
+			return out, true
+		},
+		add: func(p *P, c *C) {
+			s := coll(p)
+			for _, x := range *s {
+				if x == c {
+					return
+				}
+			}
+			*s = append(*s, c)
+		},
+		detach: func(p *P, c *C) {
+			s := coll(p)
+			for i, x := range *s {
+				if x == c {
+					*s = append((*s)[:i:i], (*s)[i+1:]...)
+					return
+				}
+			}
+		},
+	}
+}
+
+func oneOps[P, C any](field func(*P) **C, nullMeansLoaded func(*P) bool) ops[P, C] {
+	return ops[P, C]{
+		fieldAddr: func(p *P) any { return field(p) },
+		items: func(p *P) ([]any, bool) {
+			if c := *field(p); c != nil {
+				return []any{c}, true
+			}
+			return nil, nullMeansLoaded != nil && nullMeansLoaded(p)
+		},
+		add: func(p *P, c *C) { *field(p) = c },
+		detach: func(p *P, c *C) {
+			if *field(p) == c {
+				*field(p) = nil
+			}
+		},
+	}
+}
