@@ -15,8 +15,12 @@ type Untyped interface {
 	Repo() any
 	// NewIndex returns an empty Index of the table's rows.
 	NewIndex() UntypedIndex
+	// New returns a new zero row.
+	New() any
 	// Clone returns a copy of *row: the snapshot that change tracking compares with.
 	Clone(row any) any
+	// CopyColumns copies src's column values into dst, leaving dst's other fields alone.
+	CopyColumns(dst, src any)
 	// Restore copies snap's column values back into row.
 	Restore(row, snap any)
 	// Changed appends to dst the positions (in Columns) of the writable columns whose values
@@ -68,6 +72,15 @@ func (u untyped[T]) Table() string { return u.r.table }
 func (u untyped[T]) Repo() any     { return u.r }
 
 func (u untyped[T]) NewIndex() UntypedIndex { return untypedIndex[T]{u.r.NewIndex()} }
+
+func (u untyped[T]) New() any { return new(T) }
+
+func (u untyped[T]) CopyColumns(dst, src any) {
+	d, s := dst.(*T), src.(*T)
+	for _, c := range u.r.cols {
+		c.copy(d, s)
+	}
+}
 
 func (u untyped[T]) Clone(row any) any {
 	c := *row.(*T)

@@ -252,6 +252,12 @@ func (n *nodeOf[P, C]) after(x *run, lv *level[P]) {
 		for _, p := range lv.rows() {
 			x.init(n.rel, p)
 		}
+	case Raise:
+		if x.obs != nil {
+			for _, p := range lv.rows() {
+				x.obs.Raised(n.rel, p)
+			}
+		}
 	}
 }
 

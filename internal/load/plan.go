@@ -19,6 +19,10 @@ type Edge interface {
 	check() error
 }
 
+// Check reports what makes the relation unusable: a mistake in its declaration, a column not
+// part of a Repo.
+func (r *Rel[P, C]) Check() error { return r.check() }
+
 // Target is a relation whose rows are C, of whatever parent type: the last edge of a path, which
 // per-load options (of C) apply to.
 type Target[C any] interface {

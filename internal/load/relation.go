@@ -1,6 +1,8 @@
 package load
 
 import (
+	"context"
+
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -40,7 +42,17 @@ type Relation interface {
 	Unrelate(p, c any) bool
 	// Link is a ManyToMany relation's link table.
 	Link() *Through
+	// LoadFor loads the relation for one parent, as Rel.Load does.
+	LoadFor(ctx context.Context, db repo.DB, p any) error
+	// Default is the relation's declared strategy.
+	DefaultStrategy() Strategy
 }
+
+func (r *Rel[P, C]) LoadFor(ctx context.Context, db repo.DB, p any) error {
+	return r.Load(ctx, db, []*P{p.(*P)}, nil)
+}
+
+func (r *Rel[P, C]) DefaultStrategy() Strategy { return r.Default }
 
 var _ Relation = (*Rel[struct{}, struct{}])(nil)
 

@@ -23,6 +23,8 @@ type run struct {
 // unit-of-work session: what the field holds then is its clean state).
 type Observer interface {
 	Filled(r Relation, parent any)
+	// Raised tells that a query loaded parent with Raise for r: reaching r must fail.
+	Raised(r Relation, parent any)
 }
 
 func newRun(ctx context.Context, db repo.DB) *run {

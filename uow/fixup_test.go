@@ -1,0 +1,45 @@
+package uow_test
+
+import (
+	"context"
+	"testing"
+
+	. "github.com/kinship-go/kinship/internal/testmodel"
+	"github.com/kinship-go/kinship/loadopts"
+	"github.com/kinship-go/kinship/uow"
+	"github.com/stretchr/testify/require"
+)
+
+func ptr[V any](v V) *V { return &v }
+
+// TestStaleCollectionFixed is the scenario SQLAlchemy users write blog posts about: load company
+// 1 with its employees, add Lisa and then Lisa's friend with company_id = 1: the loaded
+// collection counts 3, then 4 (SQLAlchemy: 3 and 3), with every strategy.
+func TestStaleCollectionFixed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, s := range []loadopts.Strategy{loadopts.Lazy, loadopts.Joined, loadopts.SelectIn, loadopts.Subquery, loadopts.Pipelined} {
+		t.Run(s.String(), func(t *testing.T) {
+			t.Parallel()
+			db := seeded(t)
+			_, err := db.pool.Exec(ctx, `DELETE FROM employees WHERE company_id = 2 AND manager_id IS NOT NULL`)
+			require.NoError(t, err)
+			err = uow.Run(ctx, db.pool, Model, func(sess *uow.Session) error {
+				c, err := Companies.Get(ctx, sess, 2, loadopts.With(CompanyEmployees, s))
+				require.NoError(t, err)
+				emps, err := CompanyEmployees.Of(ctx, sess, c)
+				require.NoError(t, err)
+				require.Len(t, emps, 1)
+				require.NoError(t, uow.Add(sess, Employees, &Employee{Name: "Lisa", CompanyID: ptr(int64(2))}))
+				require.Len(t, c.Employees, 2)
+				require.NoError(t, uow.Add(sess, Employees, &Employee{Name: "Lisa's friend", CompanyID: ptr(int64(2))}))
+				require.Len(t, c.Employees, 3)
+				return nil
+			})
+			require.NoError(t, err)
+			n, err := Employees.Count(ctx, db.pool, EmployeeCompanyID.Eq(2))
+			require.NoError(t, err)
+			require.EqualValues(t, 3, n)
+		})
+	}
+}

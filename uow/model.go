@@ -1,0 +1,244 @@
+package uow
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/rel"
+	"github.com/kinship-go/kinship/repo"
+)
+
+// A Model is the tables and relations a session knows: validated once, when it is made, and
+// shared by every session. Declare it once at package level with [MustModel].
+type Model struct {
+	tables []*tableDef // parents before children: the order of inserts
+	byRepo map[any]*tableDef
+	rels   []load.Relation
+	// inverse pairs a HasMany or HasOne with the BelongsTo over the same foreign key.
+	inverse map[load.Relation]load.Relation
+}
+
+// tableDef is what the model knows of one table.
+type tableDef struct {
+	u     repo.Untyped
+	rank  int
+	owns  []load.Relation // relations whose field is on this table's rows
+	holds []load.Relation // relations whose foreign key is on this table's rows (HasMany, HasOne: the child; BelongsTo: the owner)
+	items []load.Relation // relations whose rows are this table's
+}
+
+// ModelError reports a model that cannot work, naming the relation or table at fault and what
+// to change.
+type ModelError struct {
+	Relation string
+	Table    string
+	Problem  string
+}
+
+func (e *ModelError) Error() string {
+	var b strings.Builder
+	b.WriteString("uow: model: ")
+	if e.Relation != "" {
+		b.WriteString("relation " + e.Relation + ": ")
+	} else if e.Table != "" {
+		b.WriteString("table " + e.Table + ": ")
+	}
+	b.WriteString(e.Problem)
+	return b.String()
+}
+
+// Is makes a ModelError match repo.ErrInvalid: it is a mistake in declarations.
+func (e *ModelError) Is(target error) bool { return target == repo.ErrInvalid }
+
+// NewModel makes a model of parts: relations (from package rel) and Repos. The Repos a relation
+// joins are included without being named. It checks the whole graph: every relation declared
+// right and joining declared Repos; no two relations filling one field; DeleteOrphan on rows with
+// only one owning relation; no relation whose foreign key cannot be NULL without rel.Delete
+// (deleting the owner would have to set it NULL, which can only fail); no cycle between tables,
+// which would need an UPDATE after the INSERTs (self-referential tables are fine: their rows are
+// ordered).
+func NewModel(parts ...any) (*Model, error) {
+	m := &Model{byRepo: map[any]*tableDef{}, inverse: map[load.Relation]load.Relation{}}
+	seen := map[load.Relation]bool{}
+	for i, p := range parts {
+		switch p := p.(type) {
+		case nil:
+			return nil, &ModelError{Problem: fmt.Sprintf("part %d is nil", i)}
+		case interface{ Edges() []load.Edge }:
+			for _, e := range p.Edges() {
+				r, ok := e.(load.Relation)
+				if !ok || seen[r] {
+					continue
+				}
+				seen[r] = true
+				if err := m.addRelation(r); err != nil {
+					return nil, err
+				}
+			}
+		case interface{ Untyped() repo.Untyped }:
+			m.table(p.Untyped())
+		default:
+			return nil, &ModelError{Problem: fmt.Sprintf("part %d (%T) is neither a relation nor a Repo", i, p)}
+		}
+	}
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// MustModel is [NewModel] for package-level declarations: it panics on an invalid model.
+func MustModel(parts ...any) *Model {
+	m, err := NewModel(parts...)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+func (m *Model) table(u repo.Untyped) *tableDef {
+	if t, ok := m.byRepo[u.Repo()]; ok {
+		return t
+	}
+	t := &tableDef{u: u}
+	m.byRepo[u.Repo()] = t
+	m.tables = append(m.tables, t)
+	return t
+}
+
+func (m *Model) addRelation(r load.Relation) error {
+	fail := func(problem string) error { return &ModelError{Relation: r.Label(), Problem: problem} }
+	owner, err := r.Owner()
+	if err != nil {
+		return fail(err.Error())
+	}
+	other, err := r.Other()
+	if err != nil {
+		return fail(err.Error())
+	}
+	if err := r.(interface{ Check() error }).Check(); err != nil {
+		return fail(err.Error())
+	}
+	o, c := m.table(owner), m.table(other)
+	o.owns = append(o.owns, r)
+	c.items = append(c.items, r)
+	switch r.Shape() {
+	case load.HasMany, load.HasOne:
+		c.holds = append(c.holds, r)
+	case load.BelongsTo:
+		o.holds = append(o.holds, r)
+	}
+	m.rels = append(m.rels, r)
+	return nil
+}
+
+func (m *Model) validate() error {
+	for _, t := range m.tables {
+		// Two relations filling one field: their accessors return the same address.
+		probe := t.u.New()
+		fields := map[any]load.Relation{}
+		for _, r := range t.owns {
+			addr := r.FieldAddr(probe)
+			if prev, dup := fields[addr]; dup {
+				return &ModelError{Relation: r.Label(), Problem: fmt.Sprintf("fills the same field of %s as relation %s; give each relation its own field", t.u.Table(), prev.Label())}
+			}
+			fields[addr] = r
+		}
+		// DeleteOrphan on rows that more than one relation owns.
+		var orphanOwners []load.Relation
+		for _, r := range t.items {
+			if rel.Cascades(r.Cascades()).Has(rel.DeleteOrphan) {
+				orphanOwners = append(orphanOwners, r)
+			}
+		}
+		if len(orphanOwners) > 0 {
+			for _, r := range t.items {
+				if r != orphanOwners[0] && r.Shape() != load.BelongsTo {
+					return &ModelError{Relation: orphanOwners[0].Label(), Problem: fmt.Sprintf("DeleteOrphan deletes %s rows without an owner, but relation %s owns them too; keep DeleteOrphan on rows with one owning relation", t.u.Table(), r.Label())}
+				}
+			}
+		}
+	}
+	for _, r := range m.rels {
+		c := rel.Cascades(r.Cascades())
+		if r.Shape() == load.ManyToMany && c.Has(rel.DeleteOrphan) {
+			return &ModelError{Relation: r.Label(), Problem: "DeleteOrphan on a many-to-many relation: removing a row from the collection deletes the link, never the row; drop DeleteOrphan"}
+		}
+		if (r.Shape() == load.HasMany || r.Shape() == load.HasOne) && !r.FKNullable() && !c.Has(rel.Delete) {
+			other, _ := r.Other()
+			owner, _ := r.Owner()
+			return &ModelError{Relation: r.Label(), Problem: fmt.Sprintf("the foreign key of %s cannot be NULL, so deleting a %s row would have to delete its %s rows: declare rel.Cascade(rel.All) (with rel.DeleteOrphan to delete rows removed from the collection)", other.Table(), owner.Table(), other.Table())}
+		}
+		if r.Shape() == load.BelongsTo {
+			for _, x := range m.rels {
+				if x != r && x.FK() == r.FK() && x.Shape() != load.BelongsTo {
+					m.inverse[x], m.inverse[r] = r, x
+				}
+			}
+		}
+	}
+	return m.rank()
+}
+
+// rank orders the tables so that a table comes after every table it refers to.
+func (m *Model) rank() error {
+	after := map[*tableDef]map[*tableDef]load.Relation{} // t → the tables t refers to
+	for _, r := range m.rels {
+		owner, _ := r.Owner()
+		other, _ := r.Other()
+		parent, child := m.byRepo[owner.Repo()], m.byRepo[other.Repo()]
+		switch r.Shape() {
+		case load.BelongsTo:
+			parent, child = child, parent
+		case load.ManyToMany:
+			continue
+		}
+		if parent == child {
+			continue // a self-referential table: its rows are ordered at flush
+		}
+		if after[child] == nil {
+			after[child] = map[*tableDef]load.Relation{}
+		}
+		after[child][parent] = r
+	}
+	var ordered []*tableDef
+	state := map[*tableDef]int{} // 1 visiting, 2 done
+	var visit func(t *tableDef, path []*tableDef) error
+	visit = func(t *tableDef, path []*tableDef) error {
+		switch state[t] {
+		case 1:
+			var names []string
+			for _, p := range append(path, t) {
+				names = append(names, p.u.Table())
+			}
+			return &ModelError{Table: t.u.Table(), Problem: fmt.Sprintf("the tables %s refer to each other in a cycle: inserting them would need an UPDATE after the INSERTs, which kinship does not do; make one foreign key of the cycle nullable and set it in a later unit of work, or drop one relation", strings.Join(names, " → "))}
+		case 2:
+			return nil
+		}
+		state[t] = 1
+		for _, p := range m.tables { // in declaration order, for a stable result
+			if _, ok := after[t][p]; ok {
+				if err := visit(p, append(path, t)); err != nil {
+					return err
+				}
+			}
+		}
+		state[t] = 2
+		t.rank = len(ordered)
+		ordered = append(ordered, t)
+		return nil
+	}
+	for _, t := range m.tables {
+		if err := visit(t, nil); err != nil {
+			return err
+		}
+	}
+	m.tables = ordered
+	return nil
+}
+
+var errClosed = errors.New("uow: the session has ended (Commit or Rollback); begin another")
+
+var errInvalid = repo.ErrInvalid

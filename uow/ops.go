@@ -1,0 +1,163 @@
+package uow
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kinship-go/kinship/rel"
+	"github.com/kinship-go/kinship/repo"
+)
+
+// Add puts rows in the session, to be inserted at the next flush, and with them every row their
+// relations reach that cascade SaveUpdate (the default): a company added with its employees adds
+// the employees. A row whose foreign key points at a parent the session holds appears in that
+// parent's loaded collection at once (fix-up). Adding a row already in the session changes
+// nothing; adding one deleted earlier in the session, or a second instance of a row the session
+// holds, is an error. Add sends nothing.
+func Add[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
+	if err := s.usable(r); err != nil {
+		return err
+	}
+	t := s.table(r)
+	added := map[any]bool{}
+	for i, row := range rows {
+		if row == nil {
+			return fmt.Errorf("uow: add to %s: row %d is nil: %w", r.Table(), i, repo.ErrInvalid)
+		}
+		if err := s.add(t, row, added); err != nil {
+			return err
+		}
+	}
+	return s.sync(added)
+}
+
+func (s *Session) usable(r any) error {
+	if s == nil || s.closed {
+		return errClosed
+	}
+	if r == nil {
+		return fmt.Errorf("uow: nil Repo: %w", repo.ErrInvalid)
+	}
+	return nil
+}
+
+// add tracks row as new, then what it reaches through SaveUpdate relations.
+func (s *Session) add(t *table, row any, added map[any]bool) error {
+	if added[row] {
+		return nil
+	}
+	if e, ok := t.entries[row]; ok {
+		if e.state == stDeleted {
+			return fmt.Errorf("uow: add to %s: the row with key %v was deleted earlier in this session: %w", t.u.Table(), t.u.Key(row), repo.ErrInvalid)
+		}
+	} else {
+		if t.u.KeyAssigned(row) {
+			if other, ok := t.index.Of(row); ok && other != row {
+				return fmt.Errorf("uow: add to %s: the session already holds another instance with key %v; use that one: %w", t.u.Table(), t.u.Key(row), repo.ErrInvalid)
+			}
+		}
+		s.track(t, row, stNew)
+	}
+	added[row] = true
+	if t.def == nil {
+		return nil
+	}
+	for _, r := range t.def.owns {
+		if !rel.Cascades(r.Cascades()).Has(rel.SaveUpdate) {
+			continue
+		}
+		items, _ := r.Items(row)
+		if len(items) == 0 {
+			continue
+		}
+		other, _ := r.Other()
+		ot := s.tableOf(other)
+		for _, c := range items {
+			if e, ok := ot.entries[c]; ok && e.state != stDeleted && added[c] {
+				continue
+			}
+			if _, ok := ot.entries[c]; ok {
+				added[c] = true // tracked already: sync it, but it is not new
+				continue
+			}
+			if err := s.add(ot, c, added); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Delete marks rows to be deleted at the next flush, with what their relations' cascades say:
+// Delete deletes their children (loading collections that are not loaded, unless
+// PassiveDeletes), otherwise children's foreign keys are set NULL. A row the session does not
+// hold yet is taken as it is; deleting a row added but not yet inserted just forgets it. Delete
+// sends nothing.
+func Delete[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
+	if err := s.usable(r); err != nil {
+		return err
+	}
+	t := s.table(r)
+	for i, row := range rows {
+		if row == nil {
+			return fmt.Errorf("uow: delete from %s: row %d is nil: %w", r.Table(), i, repo.ErrInvalid)
+		}
+		if _, ok := t.entries[row]; !ok {
+			if !t.u.KeyAssigned(row) {
+				return fmt.Errorf("uow: delete from %s: row %d has no key and is not in the session: %w", r.Table(), i, repo.ErrInvalid)
+			}
+			if other, ok := t.index.Of(row); ok && other != row {
+				return fmt.Errorf("uow: delete from %s: the session holds another instance with key %v; delete that one: %w", r.Table(), t.u.Key(row), repo.ErrInvalid)
+			}
+			s.track(t, row, stClean)
+		}
+		s.markDeleted(t, row)
+	}
+	return nil
+}
+
+func (s *Session) markDeleted(t *table, row any) {
+	e := t.entries[row]
+	if e.state == stNew {
+		s.forget(t, row)
+		return
+	}
+	e.state = stDeleted
+}
+
+// Refresh reads row again from the database, discarding its unflushed changes: its columns
+// take the database's values (its relation fields are left alone). A row deleted meanwhile is
+// repo.ErrNotFound.
+func Refresh[T any](ctx context.Context, s *Session, r *repo.Repo[T], row *T) error {
+	if err := s.usable(r); err != nil {
+		return err
+	}
+	if row == nil {
+		return fmt.Errorf("uow: refresh %s: nil row: %w", r.Table(), repo.ErrInvalid)
+	}
+	fresh, err := r.Get(ctx, s.tx, r.Key(row))
+	if err != nil {
+		return err
+	}
+	t := s.table(r)
+	t.u.CopyColumns(row, fresh)
+	if e, ok := t.entries[row]; ok && e.state != stNew {
+		e.snap = t.u.Clone(row)
+	} else if !ok {
+		s.track(t, row, stClean)
+	}
+	return nil
+}
+
+// Contains reports whether the session holds row and has not deleted it.
+func Contains[T any](s *Session, r *repo.Repo[T], row *T) bool {
+	if s == nil || r == nil {
+		return false
+	}
+	t, ok := s.tables[any(r)]
+	if !ok {
+		return false
+	}
+	e, ok := t.entries[row]
+	return ok && e.state != stDeleted
+}

@@ -1,0 +1,120 @@
+package uow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// ErrAmbiguousCommit is matched by the error of a COMMIT whose outcome is unknown: the
+// connection failed after COMMIT was sent, so the transaction may or may not have committed.
+// [Run] never retries it; the caller must find out (read the rows back) before doing it again.
+var ErrAmbiguousCommit = errors.New("uow: commit outcome unknown: the connection failed during COMMIT")
+
+type ambiguousCommit struct{ err error }
+
+func (e *ambiguousCommit) Error() string   { return ErrAmbiguousCommit.Error() + ": " + e.err.Error() }
+func (e *ambiguousCommit) Unwrap() []error { return []error{ErrAmbiguousCommit, e.err} }
+func commitError(err error) error {
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr):
+		return fmt.Errorf("uow: commit: %w", err) // the server refused: nothing was committed
+	case pgconn.SafeToRetry(err):
+		return fmt.Errorf("uow: commit not sent: %w", err)
+	}
+	return &ambiguousCommit{err}
+}
+
+// retry is how Run retries.
+type retry struct {
+	attempts int
+	min, max time.Duration
+}
+
+var defaultRetry = retry{attempts: 5, min: 10 * time.Millisecond, max: time.Second}
+
+func (r retry) check() error {
+	if r.attempts < 1 || r.min < 0 || r.max < r.min {
+		return fmt.Errorf("uow: Retry(%d, %v, %v): need at least 1 attempt and 0 <= min <= max", r.attempts, r.min, r.max)
+	}
+	return nil
+}
+
+// Retry sets how [Run] retries a transaction that failed with a serialization failure (SQLSTATE
+// 40001) or a deadlock (40P01): at most attempts runs in all (default 5), waiting between them a
+// random time up to a bound that doubles from min to max (default 10ms and 1s: "full jitter").
+func Retry(attempts int, min, max time.Duration) Option {
+	return optionFunc(func(s *settings) { s.retry = retry{attempts, min, max} })
+}
+
+// Retryable reports whether err is a serialization failure or a deadlock, after which running
+// the whole transaction again may succeed.
+func Retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.Is(err, ErrAmbiguousCommit) || !errors.As(err, &pgErr) {
+		return false
+	}
+	return pgErr.Code == "40001" || pgErr.Code == "40P01"
+}
+
+// Run runs fn in a unit of work: it begins a transaction on db, calls fn with a new session,
+// flushes and commits. If fn returns an error or panics, the transaction is rolled back (and the
+// panic goes on). If the transaction fails with a serialization failure or a deadlock, Run
+// begins again with a fresh session and calls fn again, up to the attempts of [Retry]: fn must
+// not have effects outside the database that cannot be repeated. A COMMIT whose outcome is
+// unknown is [ErrAmbiguousCommit] and is not retried.
+//
+// Run costs BEGIN and COMMIT round trips plus what the session sends.
+func Run(ctx context.Context, db Beginner, model *Model, fn func(s *Session) error, opts ...Option) error {
+	if db == nil || model == nil || fn == nil {
+		return fmt.Errorf("uow: Run needs a db, a model and a function: %w", errInvalid)
+	}
+	set, err := collect(opts)
+	if err != nil {
+		return err
+	}
+	bound := set.retry.min
+	for attempt := 1; ; attempt++ {
+		err := runOnce(ctx, db, model, set, fn)
+		if err == nil || !Retryable(err) || attempt >= set.retry.attempts {
+			if err != nil && attempt > 1 {
+				err = fmt.Errorf("uow: after %d attempts: %w", attempt, err)
+			}
+			return err
+		}
+		wait := time.Duration(0)
+		if bound > 0 {
+			wait = rand.N(bound + 1)
+		}
+		bound = min(2*max(bound, time.Millisecond), set.retry.max)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("uow: waiting to retry after %w: %w", err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+func runOnce(ctx context.Context, db Beginner, model *Model, set settings, fn func(*Session) error) (err error) {
+	tx, err := db.BeginTx(ctx, set.tx)
+	if err != nil {
+		return fmt.Errorf("uow: begin: %w", err)
+	}
+	s := newSession(model, tx, set)
+	defer func() {
+		if p := recover(); p != nil {
+			s.Rollback(context.WithoutCancel(ctx))
+			panic(p)
+		}
+	}()
+	if err := fn(s); err != nil {
+		s.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	return s.Commit(ctx)
+}

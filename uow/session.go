@@ -1,0 +1,363 @@
+package uow
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/rel"
+	"github.com/kinship-go/kinship/repo"
+)
+
+// A Session is a unit of work bound to one transaction: it keeps one instance per row (the
+// identity map), remembers what each row held when it was read, applies cascades and keeps
+// relations in step (fix-up), and writes every change at Flush, in as few round trips as the
+// tables allow. A Session is a [repo.DB]: pass it to any Repo's Get, Find or Insert and to any
+// relation's Of or Load, and the rows come back tracked.
+//
+// A Session is not safe for concurrent use. It ends with Commit or Rollback; [Run] does both.
+type Session struct {
+	model     *Model
+	tx        pgx.Tx
+	autoflush bool
+	flushing  bool
+	closed    bool
+	tables    map[any]*table
+	rels      map[load.Relation]*relState
+	raised    map[[2]any]struct{} // (relation, parent) loaded with Raise
+	reached   map[[2]any]struct{} // (relation, parent) loaded once, for to-one fields left nil
+	seq       int
+}
+
+// state is where a tracked row stands.
+type state uint8
+
+const (
+	stNew     state = iota // added, not yet inserted
+	stClean                // in the database as its snapshot says (changes are found by comparing)
+	stDeleted              // to be deleted at the next flush
+)
+
+// entry is one tracked row.
+type entry struct {
+	row   any
+	snap  any // the row as the database has it; nil for a new row
+	state state
+	seq   int // the order rows were added in, which is the order they are inserted in
+}
+
+// table is the session's rows of one table.
+type table struct {
+	u       repo.Untyped
+	def     *tableDef // nil for a table outside the model
+	index   repo.UntypedIndex
+	entries map[any]*entry
+}
+
+// relState is what fix-up remembers of one relation.
+type relState struct {
+	coll   map[any][]any   // owner → what its loaded field held at the last sync; absent: take it as it is
+	owner  map[any]any     // row → its owner, as last synced (HasMany, HasOne)
+	fkSnap map[any]any     // row → its foreign key at the last sync
+	bSnap  map[any]any     // row → what its inverse BelongsTo field held at the last sync
+	links  map[[2]any]bool // ManyToMany: (owner, row) → true to insert the link, false to delete it
+}
+
+// Option configures a session: [Begin] and [Run] take them.
+type Option interface{ apply(*settings) }
+
+type settings struct {
+	tx        pgx.TxOptions
+	autoflush bool
+	retry     retry
+}
+
+type optionFunc func(*settings)
+
+func (f optionFunc) apply(s *settings) { f(s) }
+
+// Autoflush turns flushing before each query through the session on (the default) or off. Off,
+// a query does not see rows the session added or changed but has not flushed.
+func Autoflush(on bool) Option { return optionFunc(func(s *settings) { s.autoflush = on }) }
+
+// TxOptions sets the transaction's isolation level, access mode and deferrable mode.
+func TxOptions(o pgx.TxOptions) Option { return optionFunc(func(s *settings) { s.tx = o }) }
+
+// Beginner starts transactions: *pgxpool.Pool, *pgx.Conn and pgx.Tx (a savepoint) all do.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+func collect(opts []Option) (settings, error) {
+	s := settings{autoflush: true, retry: defaultRetry}
+	for _, o := range opts {
+		if o == nil {
+			return s, fmt.Errorf("uow: nil option")
+		}
+		o.apply(&s)
+	}
+	return s, s.retry.check()
+}
+
+// Begin starts a session on a new transaction of db. Most code uses [Run] instead.
+func Begin(ctx context.Context, db Beginner, model *Model, opts ...Option) (*Session, error) {
+	if model == nil {
+		return nil, fmt.Errorf("uow: nil model: %w", repo.ErrInvalid)
+	}
+	set, err := collect(opts)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.BeginTx(ctx, set.tx)
+	if err != nil {
+		return nil, fmt.Errorf("uow: begin: %w", err)
+	}
+	return newSession(model, tx, set), nil
+}
+
+// Attach returns a session on a transaction the caller began and will end: the session writes
+// at Flush, and the caller commits or rolls back tx itself.
+func Attach(tx pgx.Tx, model *Model, opts ...Option) (*Session, error) {
+	if model == nil || tx == nil {
+		return nil, fmt.Errorf("uow: nil model or transaction: %w", repo.ErrInvalid)
+	}
+	set, err := collect(opts)
+	if err != nil {
+		return nil, err
+	}
+	return newSession(model, tx, set), nil
+}
+
+func newSession(m *Model, tx pgx.Tx, set settings) *Session {
+	return &Session{
+		model:     m,
+		tx:        tx,
+		autoflush: set.autoflush,
+		tables:    map[any]*table{},
+		rels:      map[load.Relation]*relState{},
+		raised:    map[[2]any]struct{}{},
+		reached:   map[[2]any]struct{}{},
+	}
+}
+
+// Tx returns the session's transaction.
+func (s *Session) Tx() pgx.Tx { return s.tx }
+
+// Commit flushes and commits; the session ends. A COMMIT whose outcome is unknown because the
+// connection broke is [ErrAmbiguousCommit].
+func (s *Session) Commit(ctx context.Context) error {
+	if s.closed {
+		return errClosed
+	}
+	if err := s.Flush(ctx); err != nil {
+		s.closed = true
+		s.tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	s.closed = true
+	if err := s.tx.Commit(ctx); err != nil {
+		return commitError(err)
+	}
+	return nil
+}
+
+// Rollback rolls the transaction back, forgetting every change; the session ends, and its rows
+// no longer tell what the database holds.
+func (s *Session) Rollback(ctx context.Context) error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.tx.Rollback(ctx)
+}
+
+// table returns the session's rows of the table of r (a *repo.Repo[T]).
+func (s *Session) table(r any) *table {
+	if t, ok := s.tables[r]; ok {
+		return t
+	}
+	u := r.(interface{ Untyped() repo.Untyped }).Untyped()
+	t := &table{u: u, def: s.model.byRepo[r], index: u.NewIndex(), entries: map[any]*entry{}}
+	s.tables[r] = t
+	return t
+}
+
+func (s *Session) tableOf(u repo.Untyped) *table { return s.table(u.Repo()) }
+
+func (s *Session) relState(r load.Relation) *relState {
+	st, ok := s.rels[r]
+	if !ok {
+		st = &relState{coll: map[any][]any{}, owner: map[any]any{}, fkSnap: map[any]any{}, bSnap: map[any]any{}, links: map[[2]any]bool{}}
+		s.rels[r] = st
+	}
+	return st
+}
+
+// The session as a repo.DB: every statement runs on its transaction, after an autoflush.
+
+func (s *Session) before(ctx context.Context) error {
+	if s.closed {
+		return errClosed
+	}
+	if s.autoflush && !s.flushing {
+		return s.Flush(ctx)
+	}
+	return nil
+}
+
+// Exec runs sql on the session's transaction, after an autoflush.
+func (s *Session) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := s.before(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return s.tx.Exec(ctx, sql, args...)
+}
+
+// Query runs sql on the session's transaction, after an autoflush.
+func (s *Session) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := s.before(ctx); err != nil {
+		return nil, err
+	}
+	return s.tx.Query(ctx, sql, args...)
+}
+
+// QueryRow runs sql on the session's transaction, after an autoflush.
+func (s *Session) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := s.before(ctx); err != nil {
+		return errRow{err}
+	}
+	return s.tx.QueryRow(ctx, sql, args...)
+}
+
+// SendBatch sends b on the session's transaction, after an autoflush.
+func (s *Session) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if err := s.before(ctx); err != nil {
+		return errBatch{err}
+	}
+	return s.tx.SendBatch(ctx, b)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+type errBatch struct{ err error }
+
+func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b errBatch) QueryRow() pgx.Row                { return errRow(b) }
+func (b errBatch) Close() error                     { return b.err }
+
+// The session as a repo.Identity.
+
+// Resolve implements repo.Identity: the tracked instance of row's key, or row, now tracked.
+func (s *Session) Resolve(r any, row any) any {
+	t := s.table(r)
+	if found, ok := t.index.Of(row); ok {
+		return found
+	}
+	s.track(t, row, stClean)
+	return row
+}
+
+// Lookup implements repo.Identity. It does not allocate.
+func (s *Session) Lookup(r any, key any) (any, bool) {
+	t, ok := s.tables[r]
+	if !ok {
+		return nil, false
+	}
+	row, ok := t.index.Get(key)
+	if !ok || t.entries[row].state == stDeleted {
+		return nil, false
+	}
+	return row, true
+}
+
+// Stored implements repo.Identity: row was written as it is.
+func (s *Session) Stored(r any, row any) {
+	t := s.table(r)
+	if e, ok := t.entries[row]; ok {
+		e.state, e.snap = stClean, t.u.Clone(row)
+		t.index.Put(row)
+		return
+	}
+	s.track(t, row, stClean)
+}
+
+// Deleted implements repo.Identity: the row with key is gone.
+func (s *Session) Deleted(r any, key any) {
+	t := s.table(r)
+	if row, ok := t.index.Get(key); ok {
+		s.forget(t, row)
+	}
+}
+
+func (s *Session) track(t *table, row any, st state) *entry {
+	s.seq++
+	e := &entry{row: row, state: st, seq: s.seq}
+	if st == stClean {
+		e.snap = t.u.Clone(row)
+		t.index.Put(row)
+	}
+	t.entries[row] = e
+	return e
+}
+
+// forget stops tracking row.
+func (s *Session) forget(t *table, row any) {
+	if e, ok := t.entries[row]; ok && e.state != stNew {
+		t.index.Delete(row)
+	}
+	delete(t.entries, row)
+	for _, st := range s.rels {
+		delete(st.owner, row)
+		delete(st.fkSnap, row)
+		delete(st.bSnap, row)
+		delete(st.coll, row)
+	}
+}
+
+// The session as a load.Observer and rel.Accessor.
+
+// Filled implements load.Observer: a load set parent's field of r, which is now its clean state.
+func (s *Session) Filled(r load.Relation, parent any) {
+	delete(s.relState(r).coll, parent)
+	delete(s.raised, [2]any{r, parent})
+	s.reached[[2]any{r, parent}] = struct{}{}
+}
+
+// Raised implements load.Observer: a query loaded parent with Raise for r.
+func (s *Session) Raised(r load.Relation, parent any) {
+	s.raised[[2]any{r, parent}] = struct{}{}
+}
+
+// Access implements rel.Accessor: a relation reached through the session and not loaded is
+// loaded once (Lazy), unless a query or the relation said Raise.
+func (s *Session) Access(ctx context.Context, relation any, parent any) error {
+	r, ok := relation.(load.Relation)
+	if !ok {
+		return fmt.Errorf("uow: %T is not a relation", relation)
+	}
+	k := [2]any{r, parent}
+	if _, ok := s.reached[k]; ok {
+		return nil
+	}
+	if _, ok := s.raised[k]; ok || r.DefaultStrategy() == rel.Raise {
+		return fmt.Errorf("rel: %s: %w", r.Label(), rel.ErrNotLoaded)
+	}
+	if err := r.LoadFor(ctx, s, parent); err != nil {
+		return fmt.Errorf("rel: %s: %w", r.Label(), err)
+	}
+	return nil
+}
+
+var (
+	_ repo.DB       = (*Session)(nil)
+	_ repo.Identity = (*Session)(nil)
+	_ rel.Accessor  = (*Session)(nil)
+	_ load.Observer = (*Session)(nil)
+)
+
+func (b errBatch) Tx() pgx.Tx { return nil }
