@@ -13,15 +13,15 @@ import (
 // use. The SQL text of its fixed statements is built when it is declared; a query with options
 // builds only the WHERE, ORDER BY and LIMIT that the options add.
 type Repo[T any] struct {
-	table  string
-	quoted string
-	cols   []*column[T]
-	fields []Field[T]
-	key    []*column[T] // the primary key, in declaration order
-	serial  *column[T]  // the generated key, or nil
-	version *column[T]  // the version column, or nil
-	writes []*column[T] // what Insert writes: every column but the serial key
-	sets   []*column[T] // what Update writes by default: every non-key column
+	table   string
+	quoted  string
+	cols    []*column[T]
+	fields  []Field[T]
+	key     []*column[T] // the primary key, in declaration order
+	serial  *column[T]   // the generated key, or nil
+	version *column[T]   // the version column, or nil
+	writes  []*column[T] // what Insert writes: every column but the serial key
+	sets    []*column[T] // what Update writes by default: every non-key column
 
 	selectSQL  string   // SELECT cols FROM t
 	getSQL     string   // SELECT cols FROM t WHERE key = $1 …

@@ -8,7 +8,9 @@
 // [pgserver.URL] and stops it after the tests. Tests then call [NewDatabase]
 // or [NewPool] for an empty database of their own, dropped when the test
 // ends, so that tests may run in parallel, and several test binaries may
-// share one DATABASE_URL, without seeing each other's tables.
+// share one DATABASE_URL, without seeing each other's tables. Examples,
+// which have no testing.TB, call [Database] and drop the database
+// themselves.
 //
 // A database costs about 100ms to create (CREATE DATABASE ... TEMPLATE
 // template0 STRATEGY FILE_COPY, whose two checkpoints are most of it; the
@@ -21,6 +23,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -92,22 +95,54 @@ func connectAdmin(ctx context.Context, url string) error {
 // still open to it.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	if admin == nil {
-		t.Fatal("pgtest: no server; call os.Exit(pgtest.Main(m)) from TestMain")
-	}
-	name := databaseName(t.Name())
-	url := withDatabase(serverURL, name)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	url, drop, err := create(ctx, t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return url
+}
+
+// Database creates an empty database on the server that [Main] started (or
+// found in DATABASE_URL), for code that has no testing.TB: a testable
+// example. It returns a connection string for the database and a function
+// that drops it, closing any connections still open to it; call drop once,
+// after closing the pools that use it:
+//
+//	url, drop, err := pgtest.Database(ctx)
+//	if err != nil {
+//		panic(err)
+//	}
+//	defer drop()
+//
+// It is an error if Main is not running, so the package's TestMain must
+// call it even when the package has only examples.
+func Database(ctx context.Context) (url string, drop func() error, err error) {
+	return create(ctx, "example")
+}
+
+// create creates an empty database named after label and returns its
+// connection string and the function that drops it.
+func create(ctx context.Context, label string) (string, func() error, error) {
+	if admin == nil {
+		return "", nil, errors.New("pgtest: no server; call os.Exit(pgtest.Main(m)) from TestMain")
+	}
+	name := databaseName(label)
 	ident := pgx.Identifier{name}.Sanitize()
 	create := "CREATE DATABASE " + ident + " TEMPLATE template0"
 	if serverVersion >= 150000 {
 		create += " STRATEGY FILE_COPY" // before 15, the only strategy
 	}
 	if _, err := admin.Exec(ctx, create); err != nil {
-		t.Fatalf("pgtest: %s: %v", create, err)
+		return "", nil, fmt.Errorf("pgtest: %s: %w", create, err)
 	}
-	t.Cleanup(func() {
+	drop := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		drop := "DROP DATABASE " + ident
@@ -115,10 +150,11 @@ func NewDatabase(t testing.TB) string {
 			drop += " WITH (FORCE)"
 		}
 		if _, err := admin.Exec(ctx, drop); err != nil {
-			t.Errorf("pgtest: %s: %v", drop, err)
+			return fmt.Errorf("pgtest: %s: %w", drop, err)
 		}
-	})
-	return url
+		return nil
+	}
+	return withDatabase(serverURL, name), drop, nil
 }
 
 // NewPool creates a database with [NewDatabase] and returns a pool

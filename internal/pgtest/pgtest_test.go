@@ -182,3 +182,32 @@ func exists(t *testing.T, name string) bool {
 	}
 	return ok
 }
+
+func TestDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url, drop, err := Database(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Left open on purpose, as in TestNewDatabaseDropsOnCleanup: drop must not wait for it.
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		drop()
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	name := conn.Config().Database
+	if !strings.HasPrefix(name, "kinship_example_") || !exists(t, name) {
+		t.Fatalf("database %q: not made, or not named kinship_example_…", name)
+	}
+	if err := drop(); err != nil {
+		t.Fatal(err)
+	}
+	if exists(t, name) {
+		t.Errorf("database %s still exists after drop", name)
+	}
+	if err := drop(); err == nil {
+		t.Error("a second drop of the same database: no error")
+	}
+}
