@@ -25,9 +25,13 @@ const (
 	// Pipelined: Subquery's SQL, sent with the parents' query in one pgx batch: one round trip
 	// for the parents and every pipelined level below them.
 	Pipelined = rel.Pipelined
-	// Raise: not loaded; reaching it through the relation's Of is rel.ErrNotLoaded, no query.
+	// Raise: not loaded; through a unit-of-work session, reaching it with the relation's Of is
+	// then rel.ErrNotLoaded, no query. (Outside a session, Of goes by the relation's own
+	// strategy: it refuses only for a relation declared with rel.DefaultLoad(rel.Raise).)
 	Raise = rel.Raise
-	// NoLoad: not loaded; the field is set to an empty collection (or nil) that counts as loaded.
+	// NoLoad: not loaded; a collection is set empty, which counts as loaded. A to-one field is
+	// set nil, which counts as loaded through a session, and outside one only where its foreign
+	// key is NULL.
 	NoLoad = rel.NoLoad
 )
 

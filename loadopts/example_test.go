@@ -1,0 +1,188 @@
+package loadopts_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/kinship-go/kinship/internal/pgtest"
+	. "github.com/kinship-go/kinship/internal/testmodel"
+	"github.com/kinship-go/kinship/loadopts"
+	"github.com/kinship-go/kinship/rel"
+	"github.com/kinship-go/kinship/repo"
+)
+
+// A select-in load with SQL echo: the companies' query, then one statement for all their
+// employees, WHERE company_id = ANY($1) with the companies' keys as one array parameter.
+func ExampleWith() {
+	ctx := context.Background()
+	tr := &repo.Tracer{Logger: slog.New(echo{})} // prints each statement
+	pool, done := exampleDB(ctx, tr)
+	defer done()
+
+	var companies []*Company
+	var err error
+	n := tr.Count(func() {
+		companies, err = Companies.Find(ctx, pool, CompanyID.Asc(), repo.Limit[Company](2),
+			loadopts.With(CompanyEmployees, loadopts.SelectIn, loadopts.OrderBy(EmployeeName.Asc())))
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range companies {
+		fmt.Println(c.Name, employeeNames(c.Employees))
+	}
+	fmt.Println(n.Statements, "statements,", n.RoundTrips, "round trips")
+	// Output:
+	// query: SELECT "id", "name" FROM "companies" ORDER BY "id" LIMIT $1 [2]
+	// query: SELECT c0."id", c0."name", c0."company_id", c0."manager_id", c0."salary" FROM "employees" AS c0 WHERE c0."company_id" = ANY($1) ORDER BY c0."name" [[1 2]]
+	// Acme [Ann John Lisa Magnus]
+	// Globex [Hank Mindy]
+	// 2 statements, 2 round trips
+}
+
+// The best-paid two employees of each company, computed in the database. Acme's John and Lisa
+// both earn 200: the primary key cuts the tie, the same way every time.
+func ExampleLimitPerParent() {
+	ctx := context.Background()
+	pool, done := exampleDB(ctx, nil)
+	defer done()
+
+	companies, err := Companies.Find(ctx, pool, CompanyID.Asc(),
+		loadopts.With(CompanyEmployees, loadopts.SelectIn, loadopts.LimitPerParent(2, EmployeeSalary.Desc())))
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range companies {
+		top := "none"
+		for i, e := range c.Employees {
+			if i == 0 {
+				top = ""
+			} else {
+				top += ", "
+			}
+			top += fmt.Sprint(e.Name, " ", e.Salary)
+		}
+		fmt.Printf("%s: %s\n", c.Name, top)
+	}
+	// Output:
+	// Acme: Magnus 300, John 200
+	// Globex: Hank 250, Mindy 150
+	// Initech: Peter 120, Samir 120
+	// Empty: none
+}
+
+// What each strategy costs for two levels, companies → employees → addresses: the same graph in
+// one statement (Joined), one round trip (Pipelined), or one round trip per level.
+func ExampleWith_strategies() {
+	ctx := context.Background()
+	tr := &repo.Tracer{}
+	pool, done := exampleDB(ctx, tr)
+	defer done()
+
+	for _, s := range []loadopts.Strategy{loadopts.Joined, loadopts.SelectIn, loadopts.Subquery, loadopts.Pipelined} {
+		var companies []*Company
+		var err error
+		n := tr.Count(func() {
+			companies, err = Companies.Find(ctx, pool,
+				loadopts.With(CompanyEmployees, s),
+				loadopts.With(rel.Then(CompanyEmployees, EmployeeAddresses), s))
+		})
+		if err != nil {
+			panic(err)
+		}
+		employees, addresses := 0, 0
+		for _, c := range companies {
+			employees += len(c.Employees)
+			for _, e := range c.Employees {
+				addresses += len(e.Addresses)
+			}
+		}
+		fmt.Printf("%-9v %d statement(s), %d round trip(s): %d companies, %d employees, %d addresses\n",
+			s, n.Statements, n.RoundTrips, len(companies), employees, addresses)
+	}
+	// Output:
+	// Joined    1 statement(s), 1 round trip(s): 4 companies, 9 employees, 8 addresses
+	// SelectIn  3 statement(s), 3 round trip(s): 4 companies, 9 employees, 8 addresses
+	// Subquery  3 statement(s), 3 round trip(s): 4 companies, 9 employees, 8 addresses
+	// Pipelined 3 statement(s), 1 round trip(s): 4 companies, 9 employees, 8 addresses
+}
+
+// exampleDB creates a database of the example's own with the test model's tables and rows, and
+// returns a pool on it traced by tr (if not nil), so that tr sees the example's statements and
+// not the setup's, and a function that closes the pool and drops the database. It panics on an
+// error: examples have no *testing.T.
+func exampleDB(ctx context.Context, tr *repo.Tracer) (*pgxpool.Pool, func()) {
+	url, drop, err := pgtest.Database(ctx)
+	if err != nil {
+		panic(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		drop()
+		panic(err)
+	}
+	_, err = conn.Exec(ctx, DDL)
+	if err == nil {
+		err = Seed(ctx, conn)
+	}
+	conn.Close(ctx)
+	if err != nil {
+		drop()
+		panic(err)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		drop()
+		panic(err)
+	}
+	cfg.MaxConns = pgtest.MaxConns
+	if tr != nil {
+		cfg.ConnConfig.Tracer = tr
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		drop()
+		panic(err)
+	}
+	return pool, func() {
+		pool.Close()
+		if err := drop(); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// echo is a slog.Handler that prints each statement a repo.Tracer logs, with its arguments and
+// without its duration, so that an example's output stays the same from run to run.
+type echo struct{}
+
+func (echo) Enabled(context.Context, slog.Level) bool { return true }
+
+func (echo) Handle(_ context.Context, r slog.Record) error {
+	line := r.Message + ":"
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "sql":
+			line += " " + a.Value.String()
+		case "args":
+			line += fmt.Sprint(" ", a.Value.Any())
+		}
+		return true
+	})
+	fmt.Println(line)
+	return nil
+}
+
+func (e echo) WithAttrs([]slog.Attr) slog.Handler { return e }
+func (e echo) WithGroup(string) slog.Handler      { return e }
+
+func employeeNames(es []*Employee) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name)
+	}
+	return out
+}
