@@ -68,10 +68,10 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 	for _, e := range rowsOf(ot, only) {
 		p := e.row
 		items, loaded := r.Items(p)
-		if !loaded {
-			continue
-		}
 		prev, known := st.coll[p]
+		if !loaded && !known {
+			continue // never loaded; a loaded field set to nil is emptied
+		}
 		for _, c := range items {
 			if known && slices.Contains(prev, c) {
 				continue
@@ -183,7 +183,9 @@ func (s *Session) assign(r, inv load.Relation, st *relState, c, p any) {
 		inv.Append(c, p)
 		st.bSnap[c] = p
 	}
-	r.Relate(p, c) // where p has no key yet, the flush does it after inserting p
+	if ot, _ := s.tablesOf(r); ot.u.KeyAssigned(p) {
+		r.Relate(p, c) // where p has no key yet, the flush does it after inserting p
+	}
 	st.owner[c] = p
 	k, ok := r.ItemKey(c)
 	st.fkSnap[c] = keyOrNil(k, ok)
@@ -229,10 +231,10 @@ func (s *Session) syncLinks(r load.Relation, only map[any]bool) error {
 	for _, e := range rowsOf(ot, only) {
 		p := e.row
 		items, loaded := r.Items(p)
-		if !loaded {
+		prev, known := st.coll[p]
+		if !loaded && !known {
 			continue
 		}
-		prev, known := st.coll[p]
 		if !known {
 			st.coll[p] = items
 			if e.state != stNew {

@@ -15,7 +15,7 @@ import (
 // nothing; adding one deleted earlier in the session, or a second instance of a row the session
 // holds, is an error. Add sends nothing.
 func Add[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
-	if err := s.usable(r); err != nil {
+	if err := usable(s, r); err != nil {
 		return err
 	}
 	t := s.table(r)
@@ -31,7 +31,7 @@ func Add[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 	return s.sync(added)
 }
 
-func (s *Session) usable(r any) error {
+func usable[T any](s *Session, r *repo.Repo[T]) error {
 	if s == nil || s.closed {
 		return errClosed
 	}
@@ -94,7 +94,7 @@ func (s *Session) add(t *table, row any, added map[any]bool) error {
 // hold yet is taken as it is; deleting a row added but not yet inserted just forgets it. Delete
 // sends nothing.
 func Delete[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
-	if err := s.usable(r); err != nil {
+	if err := usable(s, r); err != nil {
 		return err
 	}
 	t := s.table(r)
@@ -129,7 +129,7 @@ func (s *Session) markDeleted(t *table, row any) {
 // take the database's values (its relation fields are left alone). A row deleted meanwhile is
 // repo.ErrNotFound.
 func Refresh[T any](ctx context.Context, s *Session, r *repo.Repo[T], row *T) error {
-	if err := s.usable(r); err != nil {
+	if err := usable(s, r); err != nil {
 		return err
 	}
 	if row == nil {

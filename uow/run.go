@@ -106,13 +106,16 @@ func runOnce(ctx context.Context, db Beginner, model *Model, set settings, fn fu
 		return fmt.Errorf("uow: begin: %w", err)
 	}
 	s := newSession(model, tx, set)
+	returned := false
 	defer func() {
-		if p := recover(); p != nil {
+		// fn panicked (the panic goes on) or called runtime.Goexit (t.FailNow in a test).
+		if !returned {
 			s.Rollback(context.WithoutCancel(ctx))
-			panic(p)
 		}
 	}()
-	if err := fn(s); err != nil {
+	err = fn(s)
+	returned = true
+	if err != nil {
 		s.Rollback(context.WithoutCancel(ctx))
 		return err
 	}

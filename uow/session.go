@@ -28,6 +28,7 @@ type Session struct {
 	rels      map[load.Relation]*relState
 	raised    map[[2]any]struct{} // (relation, parent) loaded with Raise
 	reached   map[[2]any]struct{} // (relation, parent) loaded once, for to-one fields left nil
+	filled    [][2]any            // (relation, parent) filled by the load under way
 	seq       int
 }
 
@@ -323,9 +324,35 @@ func (s *Session) forget(t *table, row any) {
 
 // Filled implements load.Observer: a load set parent's field of r, which is now its clean state.
 func (s *Session) Filled(r load.Relation, parent any) {
-	delete(s.relState(r).coll, parent)
-	delete(s.raised, [2]any{r, parent})
-	s.reached[[2]any{r, parent}] = struct{}{}
+	k := [2]any{r, parent}
+	delete(s.raised, k)
+	s.reached[k] = struct{}{}
+	s.filled = append(s.filled, k)
+}
+
+// LoadDone implements load.Observer: what the load put in each field it filled is that field's
+// clean state, and each row it put there belongs to that owner.
+func (s *Session) LoadDone() {
+	for _, k := range s.filled {
+		r, p := k[0].(load.Relation), k[1]
+		st := s.relState(r)
+		items, _ := r.Items(p)
+		st.coll[p] = items
+		if r.Shape() != load.HasMany && r.Shape() != load.HasOne {
+			continue
+		}
+		inv := s.model.inverse[r]
+		for _, c := range items {
+			st.owner[c] = p
+			k, ok := r.ItemKey(c)
+			st.fkSnap[c] = keyOrNil(k, ok)
+			if inv != nil {
+				inv.Append(c, p)
+				st.bSnap[c] = p
+			}
+		}
+	}
+	s.filled = s.filled[:0]
 }
 
 // Raised implements load.Observer: a query loaded parent with Raise for r.

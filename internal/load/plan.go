@@ -113,6 +113,7 @@ func (p *Plan[T]) Find(ctx context.Context, db repo.DB, sel *repo.Select[T]) ([]
 	if err := x.drain(); err != nil {
 		return nil, err
 	}
+	x.done()
 	return out, nil
 }
 
@@ -190,5 +191,9 @@ func (r *Rel[P, C]) Load(ctx context.Context, db repo.DB, parents []*P, s *Spec[
 	if err := n.selectIn(x, parents); err != nil {
 		return err
 	}
-	return x.drain()
+	if err := x.drain(); err != nil {
+		return err
+	}
+	x.done()
+	return nil
 }

@@ -25,6 +25,15 @@ type Observer interface {
 	Filled(r Relation, parent any)
 	// Raised tells that a query loaded parent with Raise for r: reaching r must fail.
 	Raised(r Relation, parent any)
+	// LoadDone tells that a load is over: the fields Filled told of hold what it loaded.
+	LoadDone()
+}
+
+// done tells the observer that the load is over.
+func (x *run) done() {
+	if x.obs != nil {
+		x.obs.LoadDone()
+	}
 }
 
 func newRun(ctx context.Context, db repo.DB) *run {
