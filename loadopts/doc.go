@@ -108,10 +108,9 @@
 // that loads (Joined, SelectIn, Subquery, Pipelined).
 //
 // [Where] loads only the rows that match. It is ANDed into the statement's WHERE, or, for Joined,
-// into the LEFT JOIN's ON clause, so that parents without a matching row still come back, with an
-// empty collection. A repo.Raw condition is written as it is, unqualified: under Joined it shares
-// the statement with the parents' columns, so a column name that both tables have is ambiguous
-// there; prefer the typed predicates.
+// the joined table becomes a subquery filtered by it (LEFT JOIN (SELECT … WHERE …) AS j1 ON …),
+// so that parents without a matching row still come back, with an empty collection, and an
+// unqualified column of a repo.Raw condition can only mean the row's own.
 //
 // [OrderBy] orders each parent's rows: the statement's ORDER BY, or for Joined, the joined
 // statement's, after the parents' own ordering. Without it, rows come in whatever order
@@ -157,8 +156,7 @@
 // and nothing is sent. The mistakes: an unknown strategy, options given with a strategy that
 // loads nothing, BatchSize with another strategy than SelectIn, a limit or batch size that is not
 // positive, a nil option, a level below one that loads nothing, a relation declared wrong (see
-// package rel). One exception: a malformed repo.Raw inside Where is found when its level's
-// statement is built, which for SelectIn and Subquery is after the levels above it were sent.
+// package rel), a malformed repo.Raw inside Where.
 //
 // [repo.Repo.All] refuses load options (its error matches repo.ErrInvalid, and nothing is sent):
 // while it streams, the connection is busy and cannot load relations. Use Find, or the relation's

@@ -118,7 +118,7 @@ func ExampleDefaultLoad() {
 	fmt.Println(names(emps, func(e *Employee) string { return e.Name }), err)
 	// Output:
 	// true 0 statement(s)
-	// rel: CompanyEmployees: rel: relation not loaded
+	// rel: relation CompanyEmployees not loaded (its strategy is Raise)
 	// [Ann John Lisa Magnus] <nil>
 }
 

@@ -128,10 +128,10 @@ func (m *Many[P, C]) Core() *load.Rel[P, C] { return m.core }
 func (o *One[P, C]) Core() *load.Rel[P, C] { return o.core }
 
 // Loaded reports whether p's collection was loaded (is not nil).
-func (m *Many[P, C]) Loaded(p *P) bool { return m.core.Loaded(p) }
+func (m *Many[P, C]) Loaded(p *P) bool { return p != nil && m.core.Check() == nil && m.core.Loaded(p) }
 
 // Loaded reports whether p's field was loaded: it is set, or p's foreign key is NULL.
-func (o *One[P, C]) Loaded(p *P) bool { return o.core.Loaded(p) }
+func (o *One[P, C]) Loaded(p *P) bool { return p != nil && o.core.Check() == nil && o.core.Loaded(p) }
 
 // Load loads the relation for parents already in memory: one statement per batch of 1,000
 // distinct keys, all in one round trip (select-in). It replaces what their fields held.
@@ -172,6 +172,9 @@ type Accessor interface {
 }
 
 func access[P, C any](ctx context.Context, db repo.DB, r *load.Rel[P, C], p *P) error {
+	if err := r.Check(); err != nil {
+		return wrap(r.Label(), err)
+	}
 	if p == nil {
 		return fmt.Errorf("rel: %s: nil row", r.Label())
 	}
@@ -182,7 +185,7 @@ func access[P, C any](ctx context.Context, db repo.DB, r *load.Rel[P, C], p *P) 
 		return a.Access(ctx, r, p)
 	}
 	if r.Default == Raise {
-		return fmt.Errorf("rel: %s: %w", r.Label(), ErrNotLoaded)
+		return load.NotLoaded(r.Label())
 	}
 	return wrap(r.Label(), r.Load(ctx, db, []*P{p}, nil))
 }

@@ -372,7 +372,7 @@ func (s *Session) Access(ctx context.Context, relation any, parent any) error {
 		return nil
 	}
 	if _, ok := s.raised[k]; ok || r.DefaultStrategy() == rel.Raise {
-		return fmt.Errorf("rel: %s: %w", r.Label(), rel.ErrNotLoaded)
+		return load.NotLoaded(r.Label())
 	}
 	if err := r.LoadFor(ctx, s, parent); err != nil {
 		return fmt.Errorf("rel: %s: %w", r.Label(), err)

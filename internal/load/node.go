@@ -281,10 +281,16 @@ func (n *nodeOf[P, C]) addJoin(x *run, js *joins, pa string, parent *level[P]) (
 	if err != nil {
 		return nil, relErr(n.rel.Label(), err)
 	}
-	if w != "TRUE" {
-		on += " AND " + w
-	}
 	table := rc.QuotedTable() + " AS " + y
+	switch {
+	case w == "TRUE":
+	case n.spec.Limit > 0:
+		on += " AND " + w // inside the LATERAL subquery, where its own table comes first
+	default:
+		// Filter in a subquery of its own, where an unqualified column of a Raw condition can
+		// only be the row's, never the parent's.
+		table = "(SELECT " + rc.SelectList(y) + " FROM " + table + " WHERE " + w + ") AS " + y
+	}
 	if link != nil {
 		table += " JOIN " + sqltext.Quote(link.Table) + " AS " + y + "l ON " + y + "l." + sqltext.Quote(link.To) + " = " + y + "." + sqltext.Quote(n.rel.linkTo)
 	}

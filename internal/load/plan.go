@@ -137,6 +137,16 @@ func checkTree(nodes []node) error {
 // ErrNotLoaded is what touching a relation loaded with Raise returns; package rel exports it.
 var ErrNotLoaded = errors.New("rel: relation not loaded")
 
+// NotLoaded is ErrNotLoaded for the relation named name.
+func NotLoaded(name string) error { return notLoaded(name) }
+
+type notLoaded string
+
+func (e notLoaded) Error() string {
+	return "rel: relation " + string(e) + " not loaded (its strategy is Raise)"
+}
+func (e notLoaded) Is(target error) bool { return target == ErrNotLoaded }
+
 // nodeOf loads the relation rel, P→C, as spec says, and the nodes below it.
 type nodeOf[P, C any] struct {
 	rel  *Rel[P, C]
@@ -144,11 +154,17 @@ type nodeOf[P, C any] struct {
 	kids []node
 }
 
-func (n *nodeOf[P, C]) edge() Edge            { return n.rel }
-func (n *nodeOf[P, C]) strategy() Strategy    { return n.spec.Strategy }
-func (n *nodeOf[P, C]) children() *[]node     { return &n.kids }
-func (n *nodeOf[P, C]) replace(other node)    { n.spec = other.(*nodeOf[P, C]).spec }
-func (n *nodeOf[P, C]) err() error            { return n.spec.Err }
+func (n *nodeOf[P, C]) edge() Edge         { return n.rel }
+func (n *nodeOf[P, C]) strategy() Strategy { return n.spec.Strategy }
+func (n *nodeOf[P, C]) children() *[]node  { return &n.kids }
+func (n *nodeOf[P, C]) replace(other node) { n.spec = other.(*nodeOf[P, C]).spec }
+func (n *nodeOf[P, C]) err() error {
+	if n.spec.Err != nil {
+		return n.spec.Err
+	}
+	_, _, err := n.spec.Where.SQL("", 0) // a malformed Raw, found before anything is sent
+	return err
+}
 func (r *Rel[P, C]) nodeWith(s *Spec[C]) node { return &nodeOf[P, C]{rel: r, spec: *s} }
 
 // Merge returns current, or a new Plan if current is nil, with the path of edges added whose last
