@@ -3,7 +3,8 @@ package loadopts_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
+	"github.com/kinship-go/kinship/internal/echo"
+	"os"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -18,7 +19,7 @@ import (
 // employees, WHERE company_id = ANY($1) with the companies' keys as one array parameter.
 func ExampleWith() {
 	ctx := context.Background()
-	tr := &repo.Tracer{Logger: slog.New(echo{})} // prints each statement
+	tr := &repo.Tracer{Logger: echo.Logger(os.Stdout)} // prints each statement
 	pool, done := exampleDB(ctx, tr)
 	defer done()
 
@@ -110,74 +111,20 @@ func ExampleWith_strategies() {
 	// Pipelined 3 statement(s), 1 round trip(s): 4 companies, 9 employees, 8 addresses
 }
 
-// exampleDB creates a database of the example's own with the test model's tables and rows, and
-// returns a pool on it traced by tr (if not nil), so that tr sees the example's statements and
-// not the setup's, and a function that closes the pool and drops the database. It panics on an
-// error: examples have no *testing.T.
+// exampleDB returns a pool on a database of the example's own with the test model's tables and
+// rows, traced by tr (if not nil), and a function that drops it.
 func exampleDB(ctx context.Context, tr *repo.Tracer) (*pgxpool.Pool, func()) {
-	url, drop, err := pgtest.Database(ctx)
-	if err != nil {
-		panic(err)
-	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		drop()
-		panic(err)
-	}
-	_, err = conn.Exec(ctx, DDL)
-	if err == nil {
-		err = Seed(ctx, conn)
-	}
-	conn.Close(ctx)
-	if err != nil {
-		drop()
-		panic(err)
-	}
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		drop()
-		panic(err)
-	}
-	cfg.MaxConns = pgtest.MaxConns
-	if tr != nil {
-		cfg.ConnConfig.Tracer = tr
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		drop()
-		panic(err)
-	}
-	return pool, func() {
-		pool.Close()
-		if err := drop(); err != nil {
-			panic(err)
+	return pgtest.ExamplePool(ctx, func(ctx context.Context, c *pgx.Conn) error {
+		if _, err := c.Exec(ctx, DDL); err != nil {
+			return err
 		}
-	}
-}
-
-// echo is a slog.Handler that prints each statement a repo.Tracer logs, with its arguments and
-// without its duration, so that an example's output stays the same from run to run.
-type echo struct{}
-
-func (echo) Enabled(context.Context, slog.Level) bool { return true }
-
-func (echo) Handle(_ context.Context, r slog.Record) error {
-	line := r.Message + ":"
-	r.Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case "sql":
-			line += " " + a.Value.String()
-		case "args":
-			line += fmt.Sprint(" ", a.Value.Any())
+		return Seed(ctx, c)
+	}, func(c *pgxpool.Config) {
+		if tr != nil {
+			c.ConnConfig.Tracer = tr
 		}
-		return true
 	})
-	fmt.Println(line)
-	return nil
 }
-
-func (e echo) WithAttrs([]slog.Attr) slog.Handler { return e }
-func (e echo) WithGroup(string) slog.Handler      { return e }
 
 func employeeNames(es []*Employee) []string {
 	var out []string

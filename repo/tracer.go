@@ -84,7 +84,7 @@ func (t *Tracer) end(ctx context.Context, msg string, rows int64, err error) {
 		slog.Duration("duration", time.Since(s.at)),
 	}
 	if len(s.args) > 0 {
-		attrs = append(attrs, slog.Any("args", s.args))
+		attrs = append(attrs, slog.Any("args", readable(s.args)))
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
@@ -121,7 +121,7 @@ func (t *Tracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 	if t.Logger != nil && t.Logger.Enabled(ctx, t.Level) {
 		attrs := []slog.Attr{slog.String("sql", data.SQL)}
 		if len(data.Args) > 0 {
-			attrs = append(attrs, slog.Any("args", data.Args))
+			attrs = append(attrs, slog.Any("args", readable(data.Args)))
 		}
 		if data.Err != nil {
 			attrs = append(attrs, slog.String("error", data.Err.Error()))
@@ -169,3 +169,46 @@ var (
 	_ pgx.CopyFromTracer = (*Tracer)(nil)
 	_ pgx.PrepareTracer  = (*Tracer)(nil)
 )
+
+// readable returns args with pointers of common types replaced by what they point to (nil for
+// NULL), so that the log shows 5, not 0xc000012345.
+func readable(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = deref(a)
+	}
+	return out
+}
+
+func deref(v any) any {
+	switch p := v.(type) {
+	case *string:
+		return value(p)
+	case *int64:
+		return value(p)
+	case *int32:
+		return value(p)
+	case *int:
+		return value(p)
+	case *int16:
+		return value(p)
+	case *bool:
+		return value(p)
+	case *float64:
+		return value(p)
+	case *float32:
+		return value(p)
+	case *time.Time:
+		return value(p)
+	case *[]byte:
+		return value(p)
+	}
+	return v
+}
+
+func value[V any](p *V) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}

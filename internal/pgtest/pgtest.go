@@ -241,3 +241,47 @@ func withDatabase(connString, name string) string {
 	}
 	return out
 }
+
+// ExamplePool is for runnable examples, which have no *testing.T: it creates a database of the
+// example's own, runs setup on it (the tables and rows, not traced), and returns a pool on it
+// made with the configure hooks (a tracer, so that it sees the example's statements only) and
+// a function that closes the pool and drops the database. It panics on an error.
+func ExamplePool(ctx context.Context, setup func(context.Context, *pgx.Conn) error, configure ...func(*pgxpool.Config)) (*pgxpool.Pool, func()) {
+	url, drop, err := Database(ctx)
+	if err != nil {
+		panic(err)
+	}
+	fail := func(err error) {
+		drop()
+		panic(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		fail(err)
+	}
+	if setup != nil {
+		err = setup(ctx, conn)
+	}
+	conn.Close(ctx)
+	if err != nil {
+		fail(err)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		fail(err)
+	}
+	cfg.MaxConns = MaxConns
+	for _, c := range configure {
+		c(cfg)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		fail(err)
+	}
+	return pool, func() {
+		pool.Close()
+		if err := drop(); err != nil {
+			panic(err)
+		}
+	}
+}

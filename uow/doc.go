@@ -1,0 +1,98 @@
+// Package uow is kinship's unit of work: what SQLAlchemy's Session and EF Core's DbContext do,
+// in Go, without reflection, and without the surprises of either.
+//
+// # The model
+//
+// A [Model] is the tables and relations a session knows, declared once:
+//
+//	var Model = uow.MustModel(CompanyEmployees, EmployeeCompany) // their Repos come along
+//
+// [NewModel] checks the whole graph when it is made — a relation declared wrong, two relations
+// filling one field, DeleteOrphan on rows with two owners, a foreign key that cannot be NULL
+// without a Delete cascade, a cycle between tables — and says what to change ([ModelError]).
+//
+// # A session's life
+//
+// [Run] is the usual way in: it begins a transaction, calls a function with a new [Session],
+// flushes and commits; it rolls back if the function returns an error or panics, and runs it
+// again on a serialization failure or a deadlock ([Retry]):
+//
+//	err := uow.Run(ctx, pool, Model, func(s *uow.Session) error {
+//		c, err := Companies.Get(ctx, s, 1)
+//		if err != nil {
+//			return err
+//		}
+//		c.Name = "Acme Inc."
+//		return uow.Add(s, Employees, &Employee{Name: "Lisa", CompanyID: &c.ID})
+//	})
+//
+// [Begin], [Session.Flush], [Session.Commit] and [Session.Rollback] are there for code that
+// needs them; [Attach] puts a session on a transaction the caller manages.
+//
+// A Session is a repo.DB. Every query through it autoflushes first (so that it sees what the
+// session added; [Autoflush] turns that off), and every row it reads is resolved to the one
+// instance the session holds for that key (the identity map): a query never overwrites changes
+// not yet flushed, and Get of a key the session holds returns it without a query or an
+// allocation. [Refresh] reads a row again, discarding its changes.
+//
+// # Change tracking
+//
+// When the session first holds a row it keeps a copy of it (a plain copy of the struct: memory
+// for one more T per row). At flush each row is compared with its copy column by column through
+// the columns' accessors and equality functions, and an UPDATE sets only the columns that
+// changed. A flush with nothing changed sends nothing. A [repo.Version] column guards UPDATEs and
+// DELETEs: one that matches no row is [ErrStale], naming the table and key.
+//
+// # Cascades
+//
+// Declared on each relation (package rel), applied here:
+//
+//   - SaveUpdate (the default): [Add] adds the rows a row reaches through its relations, and a
+//     row put in a loaded collection later is added at the next flush.
+//   - Delete: [Delete] of a row deletes its rows too, children before parents, loading
+//     collections that are not loaded first — or, with PassiveDeletes, leaving them to the
+//     database's ON DELETE CASCADE.
+//   - DeleteOrphan: a row removed from its owner's collection, or from a collection replaced
+//     or set to nil, is deleted.
+//   - Without DeleteOrphan, a row that leaves its owner has its foreign key set NULL; where it
+//     cannot be NULL, the flush fails before sending anything, with [ErrOrphan] naming the
+//     relation.
+//   - Many-to-many: putting a row in the collection or taking it out writes or deletes the link
+//     row; deleting either side deletes its link rows.
+//
+// # Relationship fix-up
+//
+// A relation has three sides that say the same thing: the owner's collection (or field), the
+// row's foreign key, and the row's inverse BelongsTo field (a HasMany or HasOne and a BelongsTo
+// over the same foreign key column are each other's inverse, found by the model). The session
+// keeps them in step, as EF Core does and SQLAlchemy does not: a row added with a foreign key
+// that points at a row the session holds appears in that row's loaded collection at once, and
+// moving a row — by appending it to another collection, by setting its BelongsTo field, or by
+// setting its foreign key — takes it out of the old collection and sets the other sides. So
+// the collection of a company loaded with two employees counts 3 after adding a third with its
+// company_id, whatever strategy loaded it. [Add] fixes up at once; changes made to rows already
+// held are found at the next flush (and so at the next query, through autoflush).
+//
+// # Flush
+//
+// [Session.Flush] writes in as few round trips as the tables allow: one multi-row INSERT …
+// RETURNING per table, parents before children, the generated keys of parents copied into
+// their children's foreign keys in between (a self-referential table in one statement per
+// level of new rows); then one pgx batch with every UPDATE, the link rows, and one DELETE per
+// table, children before parents. A parent with 100 new children is two round trips between
+// BEGIN and COMMIT. If a statement fails, the rows are as they were before the flush: no key
+// assigned, no row counted as written.
+//
+// # Loading
+//
+// Every strategy of package loadopts works through a session and feeds its identity map. A
+// relation reached with its Of and not loaded is loaded once per session (Lazy), unless its
+// strategy, or the query that read its owner, said Raise: then it is rel.ErrNotLoaded, and no
+// query runs.
+//
+// # Commit and retry
+//
+// [Run] retries the whole function on SQLSTATE 40001 and 40P01 with a fresh session, after a
+// random wait whose bound doubles ([Retry]). A COMMIT that the connection lost may or may not
+// have happened: that is [ErrAmbiguousCommit], never retried.
+package uow

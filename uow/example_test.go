@@ -1,0 +1,116 @@
+package uow_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/kinship-go/kinship/internal/echo"
+	"github.com/kinship-go/kinship/internal/pgtest"
+	. "github.com/kinship-go/kinship/internal/testmodel"
+	"github.com/kinship-go/kinship/loadopts"
+	"github.com/kinship-go/kinship/repo"
+	"github.com/kinship-go/kinship/uow"
+)
+
+// exampleDB returns a pool on a database of the example's own with the test model's tables and
+// rows, traced by tr, and a function that drops it.
+func exampleDB(ctx context.Context, tr *repo.Tracer) (*pgxpool.Pool, func()) {
+	return pgtest.ExamplePool(ctx, func(ctx context.Context, c *pgx.Conn) error {
+		if _, err := c.Exec(ctx, DDL); err != nil {
+			return err
+		}
+		return Seed(ctx, c)
+	}, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
+}
+
+// The stale collection that SQLAlchemy users meet, fixed: a company loaded with its two
+// employees counts three after adding a third with its company_id, then four.
+func Example() {
+	ctx := context.Background()
+	pool, done := exampleDB(ctx, &repo.Tracer{})
+	defer done()
+
+	err := uow.Run(ctx, pool, Model, func(s *uow.Session) error {
+		globex, err := Companies.Get(ctx, s, 2, loadopts.With(CompanyEmployees, loadopts.Joined))
+		if err != nil {
+			return err
+		}
+		fmt.Println(len(globex.Employees), "employees")
+		for _, name := range []string{"Lisa", "Lisa's friend"} {
+			if err := uow.Add(s, Employees, &Employee{Name: name, CompanyID: &globex.ID}); err != nil {
+				return err
+			}
+			fmt.Println(len(globex.Employees), "employees")
+		}
+		return nil
+	})
+	fmt.Println(err)
+	// Output:
+	// 2 employees
+	// 3 employees
+	// 4 employees
+	// <nil>
+}
+
+// A flush writes a parent and its children in two statements: the parent's generated key
+// reaches the children's foreign key in between.
+func ExampleSession_Flush() {
+	ctx := context.Background()
+	tr := &repo.Tracer{}
+	pool, done := exampleDB(ctx, tr)
+	defer done()
+
+	err := uow.Run(ctx, pool, Model, func(s *uow.Session) error {
+		tr.Logger = echo.Logger(os.Stdout)
+		defer func() { tr.Logger = nil }()
+		c := &Company{Name: "Hooli", Employees: []*Employee{{Name: "Gavin"}, {Name: "Richard"}}}
+		if err := uow.Add(s, Companies, c); err != nil {
+			return err
+		}
+		if err := s.Flush(ctx); err != nil {
+			return err
+		}
+		fmt.Println("Richard works for company", *c.Employees[1].CompanyID)
+		return nil
+	})
+	fmt.Println(err)
+	// Output:
+	// query: INSERT INTO "companies" ("name") VALUES ($1) RETURNING "id" [Hooli]
+	// query: INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4), ($5, $6, $7, $8) RETURNING "id" [Gavin 5 <nil> 0 Richard 5 <nil> 0]
+	// Richard works for company 5
+	// <nil>
+}
+
+// Within a session there is one instance per row: Get of a key the session holds returns it
+// without a query, and a query returns it too, with the changes not yet flushed.
+func ExampleRun() {
+	ctx := context.Background()
+	tr := &repo.Tracer{}
+	pool, done := exampleDB(ctx, tr)
+	defer done()
+
+	err := uow.Run(ctx, pool, Model, func(s *uow.Session) error {
+		magnus, err := Employees.Get(ctx, s, 1)
+		if err != nil {
+			return err
+		}
+		magnus.Salary = 350
+		var again *Employee
+		n := tr.Count(func() { again, err = Employees.Get(ctx, s, 1) })
+		fmt.Println(again == magnus, n.Statements, "statements")
+		acme, err := Employees.Find(ctx, s, EmployeeCompanyID.Eq(1), EmployeeSalary.Desc())
+		if err != nil {
+			return err
+		}
+		fmt.Println(acme[0] == magnus, acme[0].Salary)
+		return nil
+	})
+	fmt.Println(err)
+	// Output:
+	// true 0 statements
+	// true 350
+	// <nil>
+}
