@@ -129,12 +129,12 @@ func Serial[T any, V Integer](name string, get func(*T) *V) *Column[T, V] {
 	if get != nil {
 		c.col.assignSorted = func(rows pgx.Rows, dst []*T) error {
 			keys := make([]V, 0, len(dst))
+			var zero V
 			for rows.Next() {
-				var k V
-				if err := rows.Scan(&k); err != nil {
+				keys = append(keys, zero)
+				if err := rows.Scan(&keys[len(keys)-1]); err != nil { // no allocation per key
 					return err
 				}
-				keys = append(keys, k)
 			}
 			if err := rows.Err(); err != nil {
 				return err
