@@ -1,7 +1,6 @@
 package loadopts_test
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -15,16 +14,4 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // seeded returns a pool on a database of the test's own with the test model's seed, and the
 // tracer counting its statements.
-func seeded(t testing.TB) (*pgxpool.Pool, *repo.Tracer) {
-	t.Helper()
-	ctx := context.Background()
-	tr := &repo.Tracer{}
-	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
-	if _, err := pool.Exec(ctx, DDL); err != nil {
-		t.Fatal(err)
-	}
-	if err := Seed(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	return pool, tr
-}
+func seeded(t testing.TB) (*pgxpool.Pool, *repo.Tracer) { return Seeded(t) }

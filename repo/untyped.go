@@ -32,8 +32,6 @@ type Untyped interface {
 	Key(row any) any
 	// KeyAssigned reports whether row has its key: false for a new row whose Serial key is zero.
 	KeyAssigned(row any) bool
-	// ClearKey sets a Serial key back to zero.
-	ClearKey(row any)
 	// Insert inserts rows as Insert does.
 	Insert(ctx context.Context, db DB, rows []any) error
 	// UpdateStatement is the UPDATE of row's columns at positions cols (and its version, if the
@@ -112,13 +110,6 @@ func (u untyped[T]) KeyAssigned(row any) bool {
 	}
 	var zero T
 	return !u.r.serial.equal(row.(*T), &zero)
-}
-
-func (u untyped[T]) ClearKey(row any) {
-	if u.r.serial != nil {
-		var zero T
-		u.r.serial.copy(row.(*T), &zero)
-	}
 }
 
 func (u untyped[T]) Insert(ctx context.Context, db DB, rows []any) error {

@@ -37,10 +37,7 @@ func (r *Repo[T]) Upsert(ctx context.Context, db DB, rows []*T, on ...Field[T]) 
 	}
 	if err := r.send(ctx, db, rows, u.cols, u.statement, read); err != nil {
 		if u.returning {
-			var zero T
-			for _, row := range rows {
-				r.serial.copy(row, &zero)
-			}
+			r.clearSerial(rows)
 		}
 		return &Error{Op: "upsert", Table: r.table, Err: err}
 	}

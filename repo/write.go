@@ -40,16 +40,22 @@ func (r *Repo[T]) Insert(ctx context.Context, db DB, rows ...*T) error {
 		err = r.send(ctx, db, rows, r.writes, r.insertStatement, nil)
 	}
 	if err != nil {
-		if r.serial != nil {
-			var zero T
-			for _, row := range rows {
-				r.serial.copy(row, &zero)
-			}
-		}
+		r.clearSerial(rows)
 		return &Error{Op: "insert", Table: r.table, Err: err}
 	}
 	r.stored(db, rows)
 	return nil
+}
+
+// clearSerial sets the generated key of rows back to zero, after a write that failed.
+func (r *Repo[T]) clearSerial(rows []*T) {
+	if r.serial == nil {
+		return
+	}
+	var zero T
+	for _, row := range rows {
+		r.serial.copy(row, &zero)
+	}
 }
 
 // stored tells a session that rows were written.

@@ -1,7 +1,6 @@
 package uow_test
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -33,15 +32,6 @@ type env struct {
 
 // seeded returns a pool on a database of the test's own with the test model's seed.
 func seeded(t testing.TB) env {
-	t.Helper()
-	ctx := context.Background()
-	tr := &repo.Tracer{}
-	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
-	if _, err := pool.Exec(ctx, DDL); err != nil {
-		t.Fatal(err)
-	}
-	if err := Seed(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
+	pool, tr := Seeded(t)
 	return env{pool, tr}
 }

@@ -198,10 +198,13 @@ func (n *nodeOf[P, C]) batch() int {
 	return DefaultBatch
 }
 
-func (n *nodeOf[P, C]) pipelinedBelow(x *run, lv *level[P]) ([]stmt, error) {
+// belowStatements returns the statements that read this node's rows for the rows of lv by
+// repeating lv's statement as a subquery (Subquery, Pipelined), and the level they fill. The
+// parents are grouped when the rows are read, so lv's rows may still be on their way.
+func (n *nodeOf[P, C]) belowStatements(x *run, lv *level[P]) ([]stmt, *level[C], error) {
 	rc, err := n.rel.To()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mine := &level[C]{repo: rc}
 	var m matcher[P, C]
@@ -211,6 +214,11 @@ func (n *nodeOf[P, C]) pipelinedBelow(x *run, lv *level[P]) ([]stmt, error) {
 		}
 		return m
 	}, mine)
+	return stmts, mine, err
+}
+
+func (n *nodeOf[P, C]) pipelinedBelow(x *run, lv *level[P]) ([]stmt, error) {
+	stmts, mine, err := n.belowStatements(x, lv)
 	if err != nil {
 		return nil, err
 	}
@@ -224,25 +232,14 @@ func (n *nodeOf[P, C]) after(x *run, lv *level[P]) {
 		x.later = append(x.later, func() error { return n.selectIn(x, lv.rows()) })
 	case Subquery:
 		x.later = append(x.later, func() error {
-			rc, err := n.rel.To()
-			if err != nil {
-				return err
-			}
-			mine := &level[C]{repo: rc}
-			var m matcher[P, C]
-			stmts, err := n.levelStatement(x, n.below(lv), lv.args, func() matcher[P, C] {
-				if m == nil {
-					m = n.grouped(x, lv.rows())
-				}
-				return m
-			}, mine)
-			if err != nil {
-				return err
-			}
 			if len(lv.rows()) == 0 {
-				return nil
+				return nil // no parents, no query
 			}
-			if err := x.send(stmts); err != nil {
+			stmts, mine, err := n.belowStatements(x, lv)
+			if err == nil {
+				err = x.send(stmts)
+			}
+			if err != nil {
 				return err
 			}
 			mine.followUps(x, n.kids)

@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/kinship-go/kinship/internal/pgtest"
 
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
@@ -198,4 +202,20 @@ func sortByID[T any](xs []*T, id func(*T) int64) []*T {
 	out := slices.Clone(xs)
 	slices.SortFunc(out, func(a, b *T) int { return int(id(a) - id(b)) })
 	return out
+}
+
+// Seeded returns a pool on a database of the test's own (see pgtest.NewPool) holding the
+// model's tables and Seed's rows, and the tracer that counts the statements sent through it.
+func Seeded(t testing.TB) (*pgxpool.Pool, *repo.Tracer) {
+	t.Helper()
+	ctx := context.Background()
+	tr := &repo.Tracer{}
+	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
+	if _, err := pool.Exec(ctx, DDL); err != nil {
+		t.Fatal(err)
+	}
+	if err := Seed(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	return pool, tr
 }
