@@ -318,3 +318,50 @@ func TestUpsert(t *testing.T) {
 		})
 	}
 }
+
+// Doc has a version column: Update checks and bumps it.
+type Doc struct {
+	ID      int64
+	Body    string
+	Version int32
+}
+
+var (
+	docID      = repo.Serial("id", func(d *Doc) *int64 { return &d.ID })
+	docBody    = repo.Col("body", func(d *Doc) *string { return &d.Body })
+	docVersion = repo.Version("version", func(d *Doc) *int32 { return &d.Version })
+	Docs       = repo.MustNew("docs", docID, docBody, docVersion)
+)
+
+func TestVersionColumn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _ := newDB(t, `CREATE TABLE docs (id bigserial PRIMARY KEY, body text NOT NULL, version integer NOT NULL)`)
+	d := &Doc{Body: "v1", Version: 1}
+	require.NoError(t, Docs.Insert(ctx, pool, d))
+
+	stale := *d
+	d.Body = "v2"
+	require.NoError(t, Docs.Update(ctx, pool, d))
+	require.EqualValues(t, 2, d.Version, "Update bumps the version in the row")
+	got, err := Docs.Get(ctx, pool, d.ID)
+	require.NoError(t, err)
+	require.Equal(t, *d, *got)
+
+	stale.Body = "lost update"
+	err = Docs.Update(ctx, pool, &stale)
+	require.ErrorIs(t, err, repo.ErrStale)
+	require.ErrorContains(t, err, fmt.Sprintf("repo: update docs key %d: stale row", d.ID))
+	require.EqualValues(t, 1, stale.Version, "a stale row keeps its version")
+
+	require.NoError(t, Docs.Update(ctx, pool, d, docBody))
+	require.EqualValues(t, 3, d.Version, "chosen columns bump it too")
+	err = Docs.Update(ctx, pool, d, docVersion)
+	require.ErrorIs(t, err, repo.ErrInvalid)
+	require.ErrorContains(t, err, "version column")
+
+	_, err = repo.New("docs2", repo.Serial("id", func(d *Doc) *int64 { return &d.ID }),
+		repo.Version("v1", func(d *Doc) *int32 { return &d.Version }), repo.Version("v2", func(d *Doc) *int32 { return &d.Version }))
+	require.ErrorIs(t, err, repo.ErrInvalid)
+	require.ErrorContains(t, err, "second Version column")
+}
