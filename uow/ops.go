@@ -55,6 +55,9 @@ func (s *Session) add(t *table, row any, added map[any]bool) error {
 			if other, ok := t.index.Of(row); ok && other != row {
 				return fmt.Errorf("uow: add to %s: the session already holds another instance with key %v; use that one: %w", t.u.Table(), t.u.Key(row), repo.ErrInvalid)
 			}
+			if t.u.Generated() {
+				return fmt.Errorf("uow: add to %s: the row already has its generated key %v, so it was read from the database, maybe by another session; Get it in this session and change that instance: %w", t.u.Table(), t.u.Key(row), repo.ErrInvalid)
+			}
 		}
 		s.track(t, row, stNew)
 	}
