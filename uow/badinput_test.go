@@ -102,4 +102,3 @@ func TestBadInputTable(t *testing.T) {
 	_, err = uow.Attach(nil, Model)
 	require.ErrorIs(t, err, repo.ErrInvalid)
 }
-
