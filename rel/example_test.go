@@ -118,7 +118,7 @@ func ExampleDefaultLoad() {
 	fmt.Println(names(emps, func(e *Employee) string { return e.Name }), err)
 	// Output:
 	// true 0 statement(s)
-	// rel: relation CompanyEmployees not loaded (its strategy is Raise)
+	// rel: relation CompanyEmployees not loaded, and Raise forbids loading it here
 	// [Ann John Lisa Magnus] <nil>
 }
 

@@ -3,6 +3,7 @@ package rel
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kinship-go/kinship/internal/load"
 )
@@ -27,6 +28,20 @@ const (
 	// All is SaveUpdate and Delete (SQLAlchemy's "all"; add DeleteOrphan for owned rows).
 	All = SaveUpdate | Delete
 )
+
+// String names the flags: "SaveUpdate, Delete, DeleteOrphan".
+func (c Cascades) String() string {
+	var names []string
+	for i, name := range []string{"SaveUpdate", "Delete", "DeleteOrphan", "PassiveDeletes"} {
+		if c&(1<<i) != 0 {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
 
 // Has reports whether every flag of f is in c.
 func (c Cascades) Has(f Cascades) bool { return c&f == f }

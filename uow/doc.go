@@ -78,8 +78,9 @@
 // [Session.Flush] writes in as few round trips as the tables allow: one multi-row INSERT …
 // RETURNING per table, parents before children, the generated keys of parents copied into
 // their children's foreign keys in between (a self-referential table in one statement per
-// level of new rows); then one pgx batch with every UPDATE, the link rows, and one DELETE per
-// table, children before parents. A parent with 100 new children is two round trips between
+// level of new rows); then one pgx batch with every UPDATE, the link rows, and the DELETEs,
+// children before parents: one per table (one per row where the key is composite or a Version
+// column guards it). A parent with 100 new children is two round trips between
 // BEGIN and COMMIT. If a statement fails, the rows are as they were before the flush: no key
 // assigned, no row counted as written.
 //

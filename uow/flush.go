@@ -20,8 +20,9 @@ var ErrStale = repo.ErrStale
 // Flush writes every change the session holds, in this order and no other round trips: one
 // multi-row INSERT … RETURNING per table with new rows, parents before children (a
 // self-referential table in as many waves as its new rows are deep), then one pgx batch with the
-// link rows deleted, every UPDATE (changed columns only), the link rows inserted and one DELETE
-// per table, children before parents. A flush with nothing to write sends nothing.
+// link rows deleted, every UPDATE (changed columns only), the link rows inserted and the
+// DELETEs, children before parents: one per table (one per row where the key is composite or a
+// Version column guards it). A flush with nothing to write sends nothing.
 //
 // Before any SQL it brings relations in step (fix-up), applies the delete cascades (loading,
 // through the session, collections of deleted rows that are not loaded, unless PassiveDeletes)

@@ -143,7 +143,7 @@ func NotLoaded(name string) error { return notLoaded(name) }
 type notLoaded string
 
 func (e notLoaded) Error() string {
-	return "rel: relation " + string(e) + " not loaded (its strategy is Raise)"
+	return "rel: relation " + string(e) + " not loaded, and Raise forbids loading it here"
 }
 func (e notLoaded) Is(target error) bool { return target == ErrNotLoaded }
 
