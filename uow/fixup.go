@@ -49,11 +49,18 @@ func (s *Session) tablesOf(r load.Relation) (owner, other *table) {
 // rowsOf returns t's rows to look at: those of only, or every row not deleted.
 func rowsOf(t *table, only map[any]bool) []*entry {
 	var out []*entry
-	for row, e := range t.entries {
-		if e.state == stDeleted || only != nil && !only[row] {
-			continue
+	if only != nil { // an Add: look at what it added, not at every row held
+		for row := range only {
+			if e, ok := t.entries[row]; ok && e.state != stDeleted {
+				out = append(out, e)
+			}
 		}
-		out = append(out, e)
+	} else {
+		for _, e := range t.entries {
+			if e.state != stDeleted {
+				out = append(out, e)
+			}
+		}
 	}
 	slices.SortFunc(out, func(a, b *entry) int { return a.seq - b.seq })
 	return out
