@@ -10,6 +10,8 @@
 // [NewModel] checks the whole graph when it is made — a relation declared wrong, two relations
 // filling one field, DeleteOrphan on rows with two owners, a foreign key that cannot be NULL
 // without a Delete cascade, a cycle between tables — and says what to change ([ModelError]).
+// Cascades and fix-up follow the model's relations only: a relation left out of it still loads
+// through a session, but the session does not keep it in step.
 //
 // # A session's life
 //
