@@ -72,12 +72,43 @@ func Main(m *testing.M) int {
 	return m.Run()
 }
 
-func connectAdmin(ctx context.Context, url string) error {
+// execModes are the values of KINSHIP_EXEC_MODE: the pgx exec mode of every pool the tests
+// make, so that the suites can run behind a transaction-pooling PgBouncer (cache_describe,
+// simple_protocol), where prepared statements do not survive from one transaction to the next.
+var execModes = map[string]pgx.QueryExecMode{
+	"":                pgx.QueryExecModeCacheStatement,
+	"cache_statement": pgx.QueryExecModeCacheStatement,
+	"cache_describe":  pgx.QueryExecModeCacheDescribe,
+	"describe_exec":   pgx.QueryExecModeDescribeExec,
+	"exec":            pgx.QueryExecModeExec,
+	"simple_protocol": pgx.QueryExecModeSimpleProtocol,
+}
+
+// poolConfig parses url into a pool configuration with the tests' defaults: MaxConns, and the
+// exec mode KINSHIP_EXEC_MODE names.
+func poolConfig(url string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return fmt.Errorf("parsing the server's connection string: %w", err)
+		return nil, fmt.Errorf("parsing the connection string: %w", err)
+	}
+	mode, ok := execModes[os.Getenv("KINSHIP_EXEC_MODE")]
+	if !ok {
+		return nil, fmt.Errorf("KINSHIP_EXEC_MODE=%q: want cache_statement, cache_describe, describe_exec, exec or simple_protocol", os.Getenv("KINSHIP_EXEC_MODE"))
 	}
 	cfg.MaxConns = MaxConns
+	cfg.ConnConfig.DefaultQueryExecMode = mode
+	return cfg, nil
+}
+
+// Behind reports whether the tests run behind a connection pooler (KINSHIP_POOLER set), where
+// a connection's server process is not its own: tests that kill it skip.
+func Behind() bool { return os.Getenv("KINSHIP_POOLER") != "" }
+
+func connectAdmin(ctx context.Context, url string) error {
+	cfg, err := poolConfig(url)
+	if err != nil {
+		return err
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("connecting to the server: %w", err)
@@ -163,11 +194,10 @@ func create(ctx context.Context, label string) (string, func() error, error) {
 func NewPool(t testing.TB, configure ...func(*pgxpool.Config)) *pgxpool.Pool {
 	t.Helper()
 	url := NewDatabase(t)
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := poolConfig(url)
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
-	cfg.MaxConns = MaxConns
 	for _, f := range configure {
 		f(cfg)
 	}
@@ -255,7 +285,11 @@ func ExamplePool(ctx context.Context, setup func(context.Context, *pgx.Conn) err
 		drop()
 		panic(err)
 	}
-	conn, err := pgx.Connect(ctx, url)
+	ccfg, err := poolConfig(url)
+	if err != nil {
+		fail(err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, ccfg.ConnConfig)
 	if err != nil {
 		fail(err)
 	}
@@ -266,11 +300,10 @@ func ExamplePool(ctx context.Context, setup func(context.Context, *pgx.Conn) err
 	if err != nil {
 		fail(err)
 	}
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := poolConfig(url)
 	if err != nil {
 		fail(err)
 	}
-	cfg.MaxConns = MaxConns
 	for _, c := range configure {
 		c(cfg)
 	}
