@@ -82,6 +82,7 @@ func run(m *testing.M) int {
 	} else {
 		fmt.Fprintf(os.Stderr, "bench: setup runs without CHECKPOINT: %v\n", err)
 	}
+	defer closeSchemaPools() // before the pool they were configured from, and the database
 	return m.Run()
 }
 

@@ -66,14 +66,35 @@ func BenchmarkPaired(b *testing.B) {
 
 // pair runs kinship and pgx once per iteration, kinship first on even iterations and pgx first
 // on odd ones, timing each.
-func pair(b *testing.B, kinship, pgx func() error) {
+func pair(b *testing.B, kinship, pgx func() error) { pairEach(b, nil, kinship, pgx) }
+
+// pairEach is pair with setup, if not nil, run (untimed in kinship-ns/op and pgx-ns/op, timed in
+// ns/op) at the start of each iteration.
+func pairEach(b *testing.B, setup func(), kinship, pgx func() error) {
 	b.Helper()
-	var tk, tp time.Duration
+	alternate(b, setup, "kinship", kinship, "pgx", pgx)
+}
+
+// alternate runs x and y once per iteration, after setup if not nil, x first on even iterations
+// and y first on odd ones, timing each, and reports <nx>-ns/op, <ny>-ns/op and <nx>/<ny>.
+func alternate(b *testing.B, setup func(), nx string, x func() error, ny string, y func() error) {
+	b.Helper()
+	alternatePer(b, setup, "op", nx, 1, x, ny, 1, y)
+}
+
+// alternatePer is alternate for x and y that each do some number of units of work, kx and ky: it
+// reports <nx>-ns/<unit>, <ny>-ns/<unit> and the ratio of the two.
+func alternatePer(b *testing.B, setup func(), unit string, nx string, kx float64, x func() error, ny string, ky float64, y func() error) {
+	b.Helper()
+	var tx, ty time.Duration
 	odd := false
 	for b.Loop() {
-		first, second := kinship, pgx
+		if setup != nil {
+			setup()
+		}
+		first, second := x, y
 		if odd {
-			first, second = pgx, kinship
+			first, second = y, x
 		}
 		t0 := time.Now()
 		if err := first(); err != nil {
@@ -85,13 +106,14 @@ func pair(b *testing.B, kinship, pgx func() error) {
 		}
 		t2 := time.Now()
 		if odd {
-			tp, tk = tp+t1.Sub(t0), tk+t2.Sub(t1)
+			ty, tx = ty+t1.Sub(t0), tx+t2.Sub(t1)
 		} else {
-			tk, tp = tk+t1.Sub(t0), tp+t2.Sub(t1)
+			tx, ty = tx+t1.Sub(t0), ty+t2.Sub(t1)
 		}
 		odd = !odd
 	}
-	b.ReportMetric(float64(tk)/float64(b.N), "kinship-ns/op")
-	b.ReportMetric(float64(tp)/float64(b.N), "pgx-ns/op")
-	b.ReportMetric(float64(tk)/float64(tp), "kinship/pgx")
+	px, py := float64(tx)/float64(b.N)/kx, float64(ty)/float64(b.N)/ky
+	b.ReportMetric(px, nx+"-ns/"+unit)
+	b.ReportMetric(py, ny+"-ns/"+unit)
+	b.ReportMetric(px/py, nx+"/"+ny)
 }
