@@ -79,8 +79,12 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 		if !loaded && !known {
 			continue // never loaded; a loaded field set to nil is emptied
 		}
+		if known && slices.Equal(prev, items) {
+			continue // the common case: nothing changed
+		}
+		inPrev, inItems := membership(prev), membership(items)
 		for _, c := range items {
-			if known && slices.Contains(prev, c) {
+			if known && inPrev(c) {
 				continue
 			}
 			if err := s.adopt(r, ct, c); err != nil {
@@ -90,7 +94,7 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 			decided[c] = true
 		}
 		for _, c := range prev {
-			if !slices.Contains(items, c) && st.owner[c] == p && !decided[c] {
+			if !inItems(c) && st.owner[c] == p && !decided[c] {
 				if err := s.orphan(r, inv, st, ct, c, p); err != nil {
 					return err
 				}
@@ -155,6 +159,18 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 	return nil
 }
 
+// membership returns a test of membership in list: a scan for a short list, a set for a long one.
+func membership(list []any) func(any) bool {
+	if len(list) <= 8 {
+		return func(x any) bool { return slices.Contains(list, x) }
+	}
+	set := make(map[any]struct{}, len(list))
+	for _, x := range list {
+		set[x] = struct{}{}
+	}
+	return func(x any) bool { _, ok := set[x]; return ok }
+}
+
 func keyOrNil(k any, ok bool) any {
 	if !ok {
 		return nil
@@ -180,7 +196,7 @@ func (s *Session) assign(r, inv load.Relation, st *relState, c, p any) {
 		r.Detach(old, c)
 		s.forgetMember(st, old, c)
 	}
-	if _, loaded := r.Items(p); loaded {
+	if r.IsLoaded(p) {
 		r.Append(p, c)
 		if prev, known := st.coll[p]; known && !slices.Contains(prev, c) {
 			st.coll[p] = append(prev, c)

@@ -60,6 +60,7 @@ func (n *nodeOf[P, C]) render(x *run, filter func(a *argList) string, args []any
 		if parts, err = joinsOf(x, js, n.kids, "c0", lv); err != nil {
 			return "", nil, nil, err
 		}
+		onceAtEnd(parts)
 		*a = js.args
 		cols += js.cols.String()
 		from += js.from.String()
@@ -101,9 +102,11 @@ func (n *nodeOf[P, C]) levelStatement(x *run, filter func(a *argList) string, ar
 		return nil, err
 	}
 	var mm matcher[P, C]
+	// Joins below repeat each row once per joined row: a row is linked when first seen, but a
+	// many-to-many row comes once per parent as well, so its pairs are remembered.
 	var pairs map[[2]any]struct{}
 	dedupe := n.rel.Kind == ManyToMany || len(parts) > 0
-	if dedupe {
+	if n.rel.Kind == ManyToMany && len(parts) > 0 {
 		pairs = map[[2]any]struct{}{}
 	}
 	read := func(r pgx.Rows) error {
@@ -113,6 +116,8 @@ func (n *nodeOf[P, C]) levelStatement(x *run, filter func(a *argList) string, ar
 		return lv.reader(x, mm.extra(), parts, dedupe, func(c *C, fresh bool) error {
 			if fresh {
 				rows = append(rows, c)
+			} else if pairs == nil && n.rel.Kind != ManyToMany {
+				return nil // linked when first seen
 			}
 			for _, p := range mm.parentsOf(c) {
 				if pairs != nil {
@@ -311,7 +316,7 @@ func (n *nodeOf[P, C]) addJoin(x *run, js *joins, pa string, parent *level[P]) (
 		js.order = append(js.order, order)
 	}
 	j := &joinedPart[P, C]{node: n, res: newResolver(rc, x.db), ncols: len(rc.Columns()), key: keyPos(rc), parent: parent, obs: x.obs}
-	if n.rel.Kind.ToMany() {
+	if n.rel.Kind == ManyToMany {
 		j.pairs = map[[2]any]struct{}{}
 	}
 	// The joined rows' plain statement, for Subquery and Pipelined nodes below them.

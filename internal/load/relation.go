@@ -22,8 +22,10 @@ type Relation interface {
 	FKNullable() bool
 	// FieldAddr returns the address of p's field, which tells two relations on one field apart.
 	FieldAddr(p any) any
-	// Items returns what p's field holds, and whether it is loaded.
+	// Items returns what p's field holds, and whether it is loaded; it copies a collection.
 	Items(p any) ([]any, bool)
+	// IsLoaded reports whether p's field is loaded, without copying it.
+	IsLoaded(p any) bool
 	// Append adds c to p's field (sets it, for a to-one relation); Detach removes it.
 	Append(p, c any)
 	Detach(p, c any)
@@ -80,6 +82,7 @@ func (r *Rel[P, C]) Other() (repo.Untyped, error) {
 
 func (r *Rel[P, C]) FieldAddr(p any) any        { return r.ops.fieldAddr(p.(*P)) }
 func (r *Rel[P, C]) Items(p any) ([]any, bool)  { return r.ops.items(p.(*P)) }
+func (r *Rel[P, C]) IsLoaded(p any) bool        { return r.loaded(p.(*P)) }
 func (r *Rel[P, C]) Append(p, c any)            { r.ops.add(p.(*P), c.(*C)) }
 func (r *Rel[P, C]) Detach(p, c any)            { r.ops.detach(p.(*P), c.(*C)) }
 func (r *Rel[P, C]) Init(p any)                 { r.init(p.(*P)) }

@@ -155,6 +155,7 @@ func (lv *level[X]) statement(x *run, nodes []node, sel *repo.Select[X], onRow f
 	if err != nil {
 		return nil, err
 	}
+	onceAtEnd(parts)
 	more, err := pipelinedBelow(x, lv, nodes, parts)
 	if err != nil {
 		return nil, err
@@ -320,16 +321,22 @@ func newResolver[X any](r *repo.Repo[X], db repo.DB) *resolver[X] {
 	return &resolver[X]{repo: r, ident: ident, index: r.NewIndex()}
 }
 
+// resolve returns the instance of the row in scratch, and whether the statement saw it first. A
+// resolver whose rows cannot repeat has no index: every row is new.
 func (r *resolver[X]) resolve() (*X, bool) {
-	if x, ok := r.index.Of(&r.scratch); ok {
-		return x, false
+	if r.index != nil {
+		if x, ok := r.index.Of(&r.scratch); ok {
+			return x, false
+		}
 	}
 	x := new(X)
 	*x = r.scratch
 	if r.ident != nil {
 		x = r.ident.Resolve(r.repo, x).(*X)
 	}
-	r.index.Put(x)
+	if r.index != nil {
+		r.index.Put(x)
+	}
 	return x, true
 }
 
@@ -347,6 +354,26 @@ type joinPart[P any] interface {
 	handle(p *P, fresh bool) error
 	// pipelinedBelow returns the statements of the Pipelined nodes below the part's rows.
 	pipelinedBelow(x *run) ([]stmt, error)
+	// once tells a part at the end of a chain of joins that its rows come once each.
+	once()
+}
+
+// onceAtEnd tells the last part of a statement whose joins form one chain that its rows do not
+// repeat, so that it need not index them. Any other joined row repeats, once per row joined
+// below it or beside it.
+func onceAtEnd[X any](parts []joinPart[X]) {
+	if len(parts) == 1 {
+		parts[0].once()
+	}
+}
+
+func (j *joinedPart[P, C]) once() {
+	switch {
+	case len(j.sub) == 1:
+		j.sub[0].once()
+	case len(j.sub) == 0 && (j.node.rel.Kind == HasMany || j.node.rel.Kind == HasOne):
+		j.res.index = nil // a child row has one parent: it comes once
+	}
 }
 
 type joinedPart[P, C any] struct {
@@ -408,7 +435,7 @@ func (j *joinedPart[P, C]) handle(p *P, fresh bool) error {
 	if cFresh {
 		j.rows = append(j.rows, c)
 	}
-	if j.firstPair(p, c) {
+	if j.linkNow(p, c, cFresh) {
 		if err := j.node.rel.link(p, c); err != nil {
 			return relErr(j.node.rel.Label(), err)
 		}
@@ -421,10 +448,15 @@ func (j *joinedPart[P, C]) handle(p *P, fresh bool) error {
 	return nil
 }
 
-// firstPair reports whether c is not yet linked to p in this statement: sibling joins repeat a
-// row once per row of its siblings.
-func (j *joinedPart[P, C]) firstPair(p *P, c *C) bool {
-	if j.pairs == nil {
+// linkNow reports whether c is not yet linked to p in this statement, where joins below and
+// beside repeat a row: a child of a HasMany has one parent, so it is new exactly when the
+// statement first sees it; a to-one field is set again to the same row harmlessly; only
+// many-to-many pairs need remembering.
+func (j *joinedPart[P, C]) linkNow(p *P, c *C, fresh bool) bool {
+	switch j.node.rel.Kind {
+	case HasMany:
+		return fresh
+	case BelongsTo, HasOne:
 		return true
 	}
 	k := [2]any{p, c}
