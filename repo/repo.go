@@ -18,6 +18,7 @@ type Repo[T any] struct {
 	cols    []*column[T]
 	fields  []Field[T]
 	key     []*column[T] // the primary key, in declaration order
+	zero    *T           // a zero row, to compare with
 	serial  *column[T]   // the generated key, or nil
 	version *column[T]   // the version column, or nil
 	writes  []*column[T] // what Insert writes: every column but the serial key
@@ -41,7 +42,7 @@ type Repo[T any] struct {
 // twice, a primary key, at most one Serial column and no other key beside it, every column
 // declared with an accessor and not already part of another Repo. Errors match [ErrInvalid].
 func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
-	r := &Repo[T]{table: table, quoted: sqltext.Quote(table)}
+	r := &Repo[T]{table: table, quoted: sqltext.Quote(table), zero: new(T)}
 	fail := func(col string, err error) (*Repo[T], error) {
 		return nil, &Error{Op: "declare", Table: table, Column: col, Err: err}
 	}

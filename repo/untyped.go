@@ -107,11 +107,7 @@ func (u untyped[T]) ColumnName(i int) string { return u.r.cols[i].name }
 func (u untyped[T]) Key(row any) any { return u.r.Key(row.(*T)) }
 
 func (u untyped[T]) KeyAssigned(row any) bool {
-	if u.r.serial == nil {
-		return true
-	}
-	var zero T
-	return !u.r.serial.equal(row.(*T), &zero)
+	return u.r.serial == nil || !u.r.serial.equal(row.(*T), u.r.zero)
 }
 
 func (u untyped[T]) Generated() bool { return u.r.serial != nil }
@@ -138,7 +134,14 @@ func (u untyped[T]) UpdateStatement(row any, cols []int) (string, []any) {
 	if len(cols) == len(u.r.sets) {
 		return u.r.updateSQL, args
 	}
-	return u.r.updateStatement(sets), args
+	if len(u.r.cols) > 64 {
+		return u.r.updateStatement(sets), args
+	}
+	var set uint64
+	for _, c := range cols {
+		set |= 1 << c
+	}
+	return u.r.cached(&u.r.updateSome, int(set), func() string { return u.r.updateStatement(sets) }), args
 }
 
 func (u untyped[T]) DeleteStatements(rows []any) []Statement {

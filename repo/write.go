@@ -52,9 +52,8 @@ func (r *Repo[T]) clearSerial(rows []*T) {
 	if r.serial == nil {
 		return
 	}
-	var zero T
 	for _, row := range rows {
-		r.serial.copy(row, &zero)
+		r.serial.copy(row, r.zero)
 	}
 }
 
