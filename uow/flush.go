@@ -41,11 +41,12 @@ func (s *Session) Flush(ctx context.Context) error {
 	if err := s.sync(nil); err != nil {
 		return err
 	}
-	if err := s.cascadeDeletes(ctx); err != nil {
+	if deleting, err := s.cascadeDeletes(ctx); err != nil {
 		return err
-	}
-	if err := s.sync(nil); err != nil {
-		return err
+	} else if deleting {
+		if err := s.sync(nil); err != nil { // the cascades loaded and changed rows
+			return err
+		}
 	}
 	f := &flush{s: s}
 	if err := f.run(ctx); err != nil {
@@ -57,27 +58,22 @@ func (s *Session) Flush(ctx context.Context) error {
 }
 
 // cascadeDeletes follows the relations of rows marked deleted: Delete deletes their rows (loaded
-// first unless PassiveDeletes), otherwise their rows' foreign keys are set NULL.
-func (s *Session) cascadeDeletes(ctx context.Context) error {
+// first unless PassiveDeletes), otherwise their rows' foreign keys are set NULL. It reports whether
+// any row is to be deleted.
+func (s *Session) cascadeDeletes(ctx context.Context) (deleting bool, err error) {
 	seen := map[any]bool{}
 	for {
-		var todo []struct {
-			t *table
-			e *entry
-		}
+		var todo []tracked
 		for _, t := range s.ordered() {
 			for _, e := range t.entries {
 				if e.state == stDeleted && !seen[e.row] {
 					seen[e.row] = true
-					todo = append(todo, struct {
-						t *table
-						e *entry
-					}{t, e})
+					todo = append(todo, tracked{t, e})
 				}
 			}
 		}
 		if len(todo) == 0 {
-			return nil
+			return len(seen) > 0, nil
 		}
 		for _, d := range todo {
 			if d.t.def == nil {
@@ -85,7 +81,7 @@ func (s *Session) cascadeDeletes(ctx context.Context) error {
 			}
 			for _, r := range d.t.def.owns {
 				if err := s.cascadeDelete(ctx, r, d.e.row); err != nil {
-					return err
+					return true, err
 				}
 			}
 		}
