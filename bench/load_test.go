@@ -35,8 +35,8 @@ const (
 
 	// Subquery and Pipelined: the parents, then the children of the parents' query run again
 	// (and the grandchildren of the children's query run again).
-	employeesSubSQL = `SELECT ` + employeeCols + ` FROM "employees" AS c0 WHERE c0."company_id" IN (SELECT p."id" FROM (` + parentsSQL + `) AS p)`
-	addressesSubSQL = `SELECT ` + addressCols + ` FROM "addresses" AS c0 WHERE c0."employee_id" IN (SELECT p."id" FROM (` + employeesSubSQL + `) AS p)`
+	employeesSubSQL = `SELECT ` + employeeCols + ` FROM "employees" AS c0 WHERE c0."company_id" = ANY(ARRAY(SELECT p."id" FROM (` + parentsSQL + `) AS p))`
+	addressesSubSQL = `SELECT ` + addressCols + ` FROM "addresses" AS c0 WHERE c0."employee_id" = ANY(ARRAY(SELECT p."id" FROM (` + employeesSubSQL + `) AS p))`
 
 	// Joined: one statement.
 	joinedSQL = `SELECT p0."id", p0."name", j1."id", j1."company_id", j1."name", j1."title", j1."salary" ` +
@@ -50,7 +50,7 @@ const (
 	topInSQL = `SELECT ` + employeeCols + ` FROM (SELECT ` + employeeCols + `, row_number() OVER (PARTITION BY c0."company_id" ORDER BY c0."salary" DESC, c0."id") AS kinship_rn ` +
 		`FROM "employees" AS c0 WHERE c0."company_id" = ANY($1)) AS c0 WHERE c0.kinship_rn <= $2 ORDER BY c0.kinship_rn`
 	topSubSQL = `SELECT ` + employeeCols + ` FROM (SELECT ` + employeeCols + `, row_number() OVER (PARTITION BY c0."company_id" ORDER BY c0."salary" DESC, c0."id") AS kinship_rn ` +
-		`FROM "employees" AS c0 WHERE c0."company_id" IN (SELECT p."id" FROM (` + parentsSQL + `) AS p)) AS c0 WHERE c0.kinship_rn <= $2 ORDER BY c0.kinship_rn`
+		`FROM "employees" AS c0 WHERE c0."company_id" = ANY(ARRAY(SELECT p."id" FROM (` + parentsSQL + `) AS p))) AS c0 WHERE c0.kinship_rn <= $2 ORDER BY c0.kinship_rn`
 	topJoinedSQL = `SELECT p0."id", p0."name", j1."id", j1."company_id", j1."name", j1."title", j1."salary" ` +
 		`FROM (` + parentsSQL + `) AS p0 LEFT JOIN LATERAL (SELECT j1."id", j1."company_id", j1."name", j1."title", j1."salary" FROM "employees" AS j1 ` +
 		`WHERE j1."company_id" = p0."id" ORDER BY j1."salary" DESC, j1."id" LIMIT $2) AS j1 ON TRUE ORDER BY p0."id", j1."salary" DESC`

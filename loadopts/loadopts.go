@@ -20,7 +20,7 @@ const (
 	Joined = rel.Joined
 	// SelectIn: after the parents, one query per batch of keys: WHERE fk = ANY($1).
 	SelectIn = rel.SelectIn
-	// Subquery: after the parents, one query that repeats theirs: WHERE fk IN (SELECT … ).
+	// Subquery: after the parents, one query that repeats theirs: WHERE fk = ANY(ARRAY(SELECT … )).
 	Subquery = rel.Subquery
 	// Pipelined: Subquery's SQL, sent with the parents' query in one pgx batch: one round trip
 	// for the parents and every pipelined level below them.

@@ -83,7 +83,7 @@ func (n *nodeOf[P, C]) render(x *run, filter func(a *argList) string, args []any
 // below is the filter that matches this node's rows to the rows of the plain statement of lv.
 func (n *nodeOf[P, C]) below(lv *level[P]) func(a *argList) string {
 	return func(*argList) string {
-		return "IN (SELECT p." + sqltext.Quote(n.rel.fromName) + " FROM (" + lv.sql + ") AS p)"
+		return "= ANY(ARRAY(SELECT p." + sqltext.Quote(n.rel.fromName) + " FROM (" + lv.sql + ") AS p))"
 	}
 }
 
