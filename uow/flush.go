@@ -219,7 +219,7 @@ func (f *flush) run(ctx context.Context) error {
 	}
 	// Rows whose owners were just inserted take their keys.
 	for _, t := range tables {
-		f.relate(t, func(e *entry) bool { return e.state == stClean })
+		f.relate(t)
 	}
 	b := &pgx.Batch{}
 	var checks []func(rows int64) error
@@ -310,17 +310,15 @@ func (f *flush) ownerOf(r load.Relation, row any) any {
 	return st.owner[row]
 }
 
-// relate gives rows of t (those keep says) the keys of their owners that have keys by now.
-func (f *flush) relate(t *table, keep func(*entry) bool) {
+// relate gives the rows of t the keys of the rows they refer to that have keys by now (those
+// inserted by this flush).
+func (f *flush) relate(t *table) {
 	if t.def == nil {
 		return
 	}
 	for _, r := range t.def.holds {
-		for _, e := range sortedEntries(t, stNew) {
-			f.relateOne(t, r, e)
-		}
 		for _, e := range t.entries {
-			if e.state != stNew && keep(e) {
+			if e.state == stClean {
 				f.relateOne(t, r, e)
 			}
 		}
@@ -328,17 +326,23 @@ func (f *flush) relate(t *table, keep func(*entry) bool) {
 }
 
 // relateOne copies into e's foreign key for r the key of the row it refers to, once that row
-// has one.
+// has one, remembering e as it was if that changes it.
 func (f *flush) relateOne(t *table, r load.Relation, e *entry) {
 	p := f.ownerOf(r, e.row)
 	if p == nil {
 		return
 	}
-	pt, _ := f.s.tablesOf(r)
-	if r.Shape() == load.BelongsTo {
-		_, pt = f.s.tablesOf(r)
+	owners, others := f.s.tablesOf(r)
+	pt, have, want, ok := owners, any(nil), any(nil), false
+	if r.Shape() == load.BelongsTo { // e holds the key of p, a row of the other table
+		pt = others
+		have, _ = r.OwnerKey(e.row)
+		want, ok = r.ItemKey(p)
+	} else { // e, a row of the other table, holds the key of p
+		have, _ = r.ItemKey(e.row)
+		want, ok = r.OwnerKey(p)
 	}
-	if !pt.u.KeyAssigned(p) {
+	if !pt.u.KeyAssigned(p) || !ok || have == want {
 		return
 	}
 	f.save(t, e.row)

@@ -106,18 +106,19 @@ func runOnce(ctx context.Context, db Beginner, model *Model, set settings, fn fu
 		return fmt.Errorf("uow: begin: %w", err)
 	}
 	s := newSession(model, tx, set)
-	returned := false
+	ended := false
 	defer func() {
-		// fn panicked (the panic goes on) or called runtime.Goexit (t.FailNow in a test).
-		if !returned {
+		// fn or the flush panicked (the panic goes on), or fn called runtime.Goexit (t.FailNow
+		// in a test): the transaction must not keep its connection.
+		if !ended {
 			s.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	err = fn(s)
-	returned = true
-	if err != nil {
+	if err = fn(s); err != nil {
 		s.Rollback(context.WithoutCancel(ctx))
-		return err
+	} else {
+		err = s.Commit(ctx)
 	}
-	return s.Commit(ctx)
+	ended = true
+	return err
 }

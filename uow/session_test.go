@@ -600,3 +600,16 @@ func TestBadInput(t *testing.T) {
 		return errors.New("roll back")
 	}))
 }
+
+// TestBelongsToNewParent adds an employee whose Company field holds a new company: the company
+// is inserted first and its key reaches the employee's foreign key.
+func TestBelongsToNewParent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := seeded(t)
+	e := &Employee{Name: "Jared", Company: &Company{Name: "Pied Piper"}}
+	require.NoError(t, uow.Run(ctx, db.pool, Model, func(s *uow.Session) error { return uow.Add(s, Employees, e) }))
+	require.NotZero(t, e.Company.ID)
+	require.Equal(t, e.Company.ID, *e.CompanyID)
+	require.Equal(t, []string{"Jared"}, employeesOf(t, db.pool, e.Company.ID))
+}
