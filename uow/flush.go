@@ -319,31 +319,41 @@ func (f *flush) relate(t *table) {
 	for _, r := range t.def.holds {
 		for _, e := range t.entries {
 			if e.state == stClean {
-				f.relateOne(t, r, e)
+				f.relateOne(t, r, e, false)
 			}
 		}
 	}
 }
 
 // relateOne copies into e's foreign key for r the key of the row it refers to, once that row
-// has one, remembering e as it was if that changes it.
-func (f *flush) relateOne(t *table, r load.Relation, e *entry) {
+// has one, remembering e as it was. A new row is related without looking: its key is about to
+// be written anyway; a clean one only if its key would change.
+func (f *flush) relateOne(t *table, r load.Relation, e *entry, isNew bool) {
 	p := f.ownerOf(r, e.row)
 	if p == nil {
 		return
 	}
 	owners, others := f.s.tablesOf(r)
-	pt, have, want, ok := owners, any(nil), any(nil), false
+	pt := owners
 	if r.Shape() == load.BelongsTo { // e holds the key of p, a row of the other table
 		pt = others
-		have, _ = r.OwnerKey(e.row)
-		want, ok = r.ItemKey(p)
-	} else { // e, a row of the other table, holds the key of p
-		have, _ = r.ItemKey(e.row)
-		want, ok = r.OwnerKey(p)
 	}
-	if !pt.u.KeyAssigned(p) || !ok || have == want {
+	if !pt.u.KeyAssigned(p) {
 		return
+	}
+	if !isNew {
+		var have, want any
+		var ok bool
+		if r.Shape() == load.BelongsTo {
+			have, _ = r.OwnerKey(e.row)
+			want, ok = r.ItemKey(p)
+		} else {
+			have, _ = r.ItemKey(e.row)
+			want, ok = r.OwnerKey(p)
+		}
+		if !ok || have == want {
+			return
+		}
 	}
 	f.save(t, e.row)
 	if r.Shape() == load.BelongsTo {
@@ -373,7 +383,7 @@ func (f *flush) insert(ctx context.Context, t *table) error {
 		for i, e := range wave {
 			if t.def != nil {
 				for _, r := range t.def.holds {
-					f.relateOne(t, r, e)
+					f.relateOne(t, r, e, true)
 				}
 			}
 			f.save(t, e.row)

@@ -134,7 +134,12 @@ func TestGetHitDoesNotAllocate(t *testing.T) {
 	_, err = Employees.Get(ctx, s, 1)
 	require.NoError(t, err)
 	var id int64 = 1
+	// AllocsPerRun counts the whole process's allocations: a pool's background goroutine may
+	// allocate meanwhile, so the fewest of three runs is the one to trust.
 	allocs := testing.AllocsPerRun(100, func() { _, _ = Employees.Get(ctx, s, id) })
+	for range 2 {
+		allocs = min(allocs, testing.AllocsPerRun(100, func() { _, _ = Employees.Get(ctx, s, id) }))
+	}
 	require.Zero(t, allocs, "a hit on Get does not allocate")
 }
 
