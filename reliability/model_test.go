@@ -34,6 +34,12 @@ type Employee struct {
 	Name      string
 	CompanyID *int64
 	Company   *Company
+	Skills    []*Skill
+}
+
+type Skill struct {
+	ID   int64
+	Name string
 }
 
 var (
@@ -45,22 +51,41 @@ var (
 	employeeCompanyID = repo.Nullable("company_id", func(e *Employee) **int64 { return &e.CompanyID })
 	Employees         = repo.MustNew("employees", employeeID, employeeName, employeeCompanyID)
 
+	skillID   = repo.Serial("id", func(s *Skill) *int64 { return &s.ID })
+	skillName = repo.Col("name", func(s *Skill) *string { return &s.Name })
+	Skills    = repo.MustNew("skills", skillID, skillName)
+	Knows     = rel.ManyToMany(employeeID, skillID, rel.Through{Table: "employee_skills", From: "employee_id", To: "skill_id"},
+		func(e *Employee) *[]*Skill { return &e.Skills }, rel.Named("Knows"))
+
 	coll = func(c *Company) *[]*Employee { return &c.Employees }
 	// Keeping: a fired employee stays, without a company. Owning: a fired employee is deleted.
 	Keeping = rel.HasMany(companyID, employeeCompanyID, coll, rel.Named("Keeping"), rel.Cascade(rel.All))
 	Owning  = rel.HasMany(companyID, employeeCompanyID, coll, rel.Named("Owning"), rel.Cascade(rel.All, rel.DeleteOrphan))
 	Back    = rel.BelongsTo(employeeCompanyID, companyID, func(e *Employee) **Company { return &e.Company }, rel.Named("Back"))
-	models  = map[*rel.Many[Company, Employee]]*uow.Model{Keeping: uow.MustModel(Keeping, Back), Owning: uow.MustModel(Owning, Back)}
+	models  = map[*rel.Many[Company, Employee]]*uow.Model{Keeping: uow.MustModel(Keeping, Back, Knows), Owning: uow.MustModel(Owning, Back, Knows)}
 )
 
 const ddl = `
 CREATE TABLE companies (id bigserial PRIMARY KEY, name text NOT NULL);
-CREATE TABLE employees (id bigserial PRIMARY KEY, name text NOT NULL, company_id bigint REFERENCES companies);`
+CREATE TABLE employees (id bigserial PRIMARY KEY, name text NOT NULL, company_id bigint REFERENCES companies);
+CREATE TABLE skills (id bigserial PRIMARY KEY, name text NOT NULL);
+CREATE TABLE employee_skills (employee_id bigint NOT NULL REFERENCES employees, skill_id bigint NOT NULL REFERENCES skills, PRIMARY KEY (employee_id, skill_id));`
 
 // world is what the database must hold: employee id → (name, company id or 0), company id → name.
 type world struct {
 	companies map[int64]string
 	employees map[int64]staff
+	skills    map[int64]string
+	knows     map[[2]int64]bool // (employee, skill)
+}
+
+// forget drops the links of an employee deleted.
+func (w *world) forget(employee int64) {
+	for k := range w.knows {
+		if k[0] == employee {
+			delete(w.knows, k)
+		}
+	}
 }
 
 type staff struct {
@@ -79,11 +104,11 @@ func TestUnitOfWorkAgainstAModel(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	rapid.Check(t, func(rt *rapid.T) {
-		_, err := pool.Exec(ctx, `DROP TABLE IF EXISTS employees, companies;`+ddl)
+		_, err := pool.Exec(ctx, `DROP TABLE IF EXISTS employee_skills, skills, employees, companies;`+ddl)
 		if err != nil {
 			rt.Fatal(err)
 		}
-		w := &world{companies: map[int64]string{}, employees: map[int64]staff{}}
+		w := &world{companies: map[int64]string{}, employees: map[int64]staff{}, skills: map[int64]string{}, knows: map[[2]int64]bool{}}
 		names := rapid.StringMatching(`[a-z]{1,6}`)
 		rt.Repeat(map[string]func(*rapid.T){
 			"add company": func(rt *rapid.T) {
@@ -184,6 +209,7 @@ func TestUnitOfWorkAgainstAModel(t *testing.T) {
 						if e.company == cid {
 							if r == Owning {
 								delete(w.employees, id)
+								w.forget(id)
 							} else {
 								w.employees[id] = staff{e.name, 0}
 							}
@@ -230,8 +256,63 @@ func TestUnitOfWorkAgainstAModel(t *testing.T) {
 					for id, e := range w.employees {
 						if e.company == cid {
 							delete(w.employees, id) // Keeping cascades Delete
+							w.forget(id)
 						}
 					}
+				}
+			},
+			"learn a skill": func(rt *rapid.T) {
+				eid := pick(rt, w.employees, "employee")
+				if eid == 0 {
+					rt.Skip("nobody")
+				}
+				sid := pick(rt, w.skills, "skill")
+				commit := rapid.Bool().Draw(rt, "commit")
+				var k *Skill
+				err := run(ctx, pool, models[Keeping], commit, func(s *uow.Session) error {
+					e, err := Employees.Get(ctx, s, eid, loadopts.With(Knows, eagerDraw(rt)))
+					if err != nil {
+						return err
+					}
+					if sid == 0 {
+						k = &Skill{Name: names.Draw(rt, "skill name")}
+					} else if k, err = Skills.Get(ctx, s, sid); err != nil {
+						return err
+					}
+					for _, x := range e.Skills {
+						if x == k {
+							return nil
+						}
+					}
+					e.Skills = append(e.Skills, k)
+					return nil
+				})
+				check(rt, err, commit)
+				if commit {
+					w.skills[k.ID] = k.Name
+					w.knows[[2]int64{eid, k.ID}] = true
+				}
+			},
+			"forget a skill": func(rt *rapid.T) {
+				eid := pick(rt, w.employees, "employee")
+				if eid == 0 {
+					rt.Skip("nobody")
+				}
+				commit := rapid.Bool().Draw(rt, "commit")
+				var dropped int64
+				err := run(ctx, pool, models[Keeping], commit, func(s *uow.Session) error {
+					e, err := Employees.Get(ctx, s, eid, loadopts.With(Knows, eagerDraw(rt)))
+					if err != nil || len(e.Skills) == 0 {
+						return err
+					}
+					i := rapid.IntRange(0, len(e.Skills)-1).Draw(rt, "which")
+					dropped = e.Skills[i].ID
+					e.Skills = append(e.Skills[:i:i], e.Skills[i+1:]...)
+					return nil
+				})
+				check(rt, err, commit)
+				if commit && dropped != 0 {
+					delete(w.knows, [2]int64{eid, dropped})
 				}
 			},
 			"": func(rt *rapid.T) { compare(ctx, rt, pool, w) },
@@ -308,5 +389,21 @@ func compare(ctx context.Context, rt *rapid.T, pool *pgxpool.Pool, w *world) {
 	}
 	if !maps.Equal(gotE, w.employees) {
 		rt.Fatalf("employees: database %v, model %v", gotE, w.employees)
+	}
+	es, err := Employees.Find(ctx, pool, loadopts.With(Knows, eagerDraw(rt)))
+	if err != nil {
+		rt.Fatal(err)
+	}
+	gotK := map[[2]int64]bool{}
+	for _, e := range es {
+		for _, k := range e.Skills {
+			gotK[[2]int64{e.ID, k.ID}] = true
+			if k.Name != w.skills[k.ID] {
+				rt.Fatalf("skill %d: database %q, model %q", k.ID, k.Name, w.skills[k.ID])
+			}
+		}
+	}
+	if !maps.Equal(gotK, w.knows) {
+		rt.Fatalf("links: database %v, model %v", gotK, w.knows)
 	}
 }
