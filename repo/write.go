@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/kinship-go/kinship/internal/pipe"
 	"github.com/kinship-go/kinship/internal/sqltext"
 )
 
@@ -108,62 +109,21 @@ func (r *Repo[T]) cached(c *sync.Map, key int, build func() string) string {
 	return s
 }
 
-// send writes rows in chunks of at most MaxParams arguments: stmt(n) is the statement for n
-// rows, and read, if not nil, consumes what each statement returns for its chunk.
+// send writes rows in chunks of at most MaxParams arguments, all in one round trip: stmt(n) is
+// the statement for n rows, and read, if not nil, consumes what each statement returns for its
+// chunk.
 func (r *Repo[T]) send(ctx context.Context, db DB, rows []*T, cols []*column[T], stmt func(int) string, read func(pgx.Rows, []*T) error) error {
 	per := sqltext.MaxParams / max(len(cols), 1)
-	if len(rows) <= per {
-		return r.sendOne(ctx, db, rows, cols, stmt, read)
-	}
-	batch := &pgx.Batch{}
+	var stmts []pipe.Statement
 	for start := 0; start < len(rows); start += per {
 		chunk := rows[start:min(start+per, len(rows))]
-		batch.Queue(stmt(len(chunk)), r.args(nil, chunk, cols)...)
-	}
-	br := db.SendBatch(ctx, batch)
-	for start := 0; start < len(rows); start += per {
-		chunk := rows[start:min(start+per, len(rows))]
-		if err := readResult(br, chunk, read); err != nil {
-			br.Close()
-			return err
+		s := pipe.Statement{SQL: stmt(len(chunk)), Args: r.args(nil, chunk, cols)}
+		if read != nil {
+			s.Read = func(res pgx.Rows) error { return read(res, chunk) }
 		}
+		stmts = append(stmts, s)
 	}
-	return br.Close()
-}
-
-func (r *Repo[T]) sendOne(ctx context.Context, db DB, rows []*T, cols []*column[T], stmt func(int) string, read func(pgx.Rows, []*T) error) error {
-	args := r.args(nil, rows, cols)
-	if read == nil {
-		_, err := db.Exec(ctx, stmt(len(rows)), args...)
-		return err
-	}
-	res, err := db.Query(ctx, stmt(len(rows)), args...)
-	if err != nil {
-		return err
-	}
-	defer res.Close()
-	if err := read(res, rows); err != nil {
-		return err
-	}
-	res.Close()
-	return res.Err()
-}
-
-func readResult[T any](br pgx.BatchResults, chunk []*T, read func(pgx.Rows, []*T) error) error {
-	if read == nil {
-		_, err := br.Exec()
-		return err
-	}
-	res, err := br.Query()
-	if err != nil {
-		return err
-	}
-	defer res.Close()
-	if err := read(res, chunk); err != nil {
-		return err
-	}
-	res.Close()
-	return res.Err()
+	return pipe.Send(ctx, db, stmts)
 }
 
 // args appends the values of cols in each of rows.

@@ -138,7 +138,7 @@ func (n *nodeOf[P, C]) levelStatement(x *run, filter func(a *argList) string, ar
 	if err != nil {
 		return nil, err
 	}
-	return append([]stmt{{sql: sql, args: full, read: read}}, more...), nil
+	return append([]stmt{{SQL: sql, Args: full, Read: read}}, more...), nil
 }
 
 // grouped returns a matcher over parents, every parent's field set loaded and empty.

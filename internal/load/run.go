@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/kinship-go/kinship/internal/pipe"
 	"github.com/kinship-go/kinship/internal/sqltext"
 	"github.com/kinship-go/kinship/repo"
 )
@@ -50,47 +51,10 @@ func (x *run) init(r Relation, p any) {
 }
 
 // stmt is one statement and what to do with its rows.
-type stmt struct {
-	sql  string
-	args []any
-	read func(rows pgx.Rows) error
-}
+type stmt = pipe.Statement
 
-// send sends stmts in one round trip: alone with Query, several in one pgx batch, read in order.
-func (x *run) send(stmts []stmt) error {
-	if len(stmts) == 1 {
-		rows, err := x.db.Query(x.ctx, stmts[0].sql, stmts[0].args...)
-		if err != nil {
-			return err
-		}
-		return readAll(rows, stmts[0].read)
-	}
-	b := &pgx.Batch{}
-	for _, s := range stmts {
-		b.Queue(s.sql, s.args...)
-	}
-	br := x.db.SendBatch(x.ctx, b)
-	for _, s := range stmts {
-		rows, err := br.Query()
-		if err == nil {
-			err = readAll(rows, s.read)
-		}
-		if err != nil {
-			br.Close()
-			return err
-		}
-	}
-	return br.Close()
-}
-
-func readAll(rows pgx.Rows, read func(pgx.Rows) error) error {
-	defer rows.Close()
-	if err := read(rows); err != nil {
-		return err
-	}
-	rows.Close()
-	return rows.Err()
-}
+// send sends stmts in one round trip.
+func (x *run) send(stmts []stmt) error { return pipe.Send(x.ctx, x.db, stmts) }
 
 // drain runs the follow-ups, and theirs, in order.
 func (x *run) drain() error {
@@ -161,7 +125,7 @@ func (lv *level[X]) statement(x *run, nodes []node, sel *repo.Select[X], onRow f
 		return nil, err
 	}
 	if len(parts) == 0 {
-		return append([]stmt{{sql: sel.SQL, args: sel.Args, read: lv.reader(x, nil, nil, false, onRow)}}, more...), nil
+		return append([]stmt{{SQL: sel.SQL, Args: sel.Args, Read: lv.reader(x, nil, nil, false, onRow)}}, more...), nil
 	}
 	var b strings.Builder
 	b.WriteString("SELECT ")
@@ -179,7 +143,7 @@ func (lv *level[X]) statement(x *run, nodes []node, sel *repo.Select[X], onRow f
 		b.WriteString(" ORDER BY ")
 		b.WriteString(strings.Join(order, ", "))
 	}
-	return append([]stmt{{sql: b.String(), args: js.args.vals, read: lv.reader(x, nil, parts, true, onRow)}}, more...), nil
+	return append([]stmt{{SQL: b.String(), Args: js.args.vals, Read: lv.reader(x, nil, parts, true, onRow)}}, more...), nil
 }
 
 func joinsOf[X any](x *run, js *joins, nodes []node, alias string, parent *level[X]) ([]joinPart[X], error) {

@@ -1,0 +1,87 @@
+// Package pipe sends statements in one round trip: one alone, several in one pgx batch (a
+// pipeline, and outside a transaction one implicit transaction), each read in order. repo's
+// chunked writes, internal/load's pipelined loads and uow's flush all send through it.
+package pipe
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Statement is SQL with its arguments, and what to do with its result: Read its rows, or, if
+// Read is nil, check its command tag with Done (which may be nil too).
+type Statement struct {
+	SQL  string
+	Args []any
+	Read func(pgx.Rows) error
+	Done func(pgconn.CommandTag) error
+}
+
+// DB is what Send needs of a connection, pool, transaction or session.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// Send sends stmts in one round trip and handles their results in order; it stops at the
+// first error. No statements sends nothing.
+func Send(ctx context.Context, db DB, stmts []Statement) error {
+	switch len(stmts) {
+	case 0:
+		return nil
+	case 1:
+		s := stmts[0]
+		if s.Read == nil {
+			tag, err := db.Exec(ctx, s.SQL, s.Args...)
+			return done(s, tag, err)
+		}
+		rows, err := db.Query(ctx, s.SQL, s.Args...)
+		if err != nil {
+			return err
+		}
+		return read(rows, s.Read)
+	}
+	b := &pgx.Batch{}
+	for _, s := range stmts {
+		b.Queue(s.SQL, s.Args...)
+	}
+	br := db.SendBatch(ctx, b)
+	for _, s := range stmts {
+		var err error
+		if s.Read == nil {
+			var tag pgconn.CommandTag
+			tag, err = br.Exec()
+			err = done(s, tag, err)
+		} else {
+			var rows pgx.Rows
+			if rows, err = br.Query(); err == nil {
+				err = read(rows, s.Read)
+			}
+		}
+		if err != nil {
+			br.Close()
+			return err
+		}
+	}
+	return br.Close()
+}
+
+func done(s Statement, tag pgconn.CommandTag, err error) error {
+	if err != nil || s.Done == nil {
+		return err
+	}
+	return s.Done(tag)
+}
+
+// read hands rows to fn, then closes them and returns their error.
+func read(rows pgx.Rows, fn func(pgx.Rows) error) error {
+	defer rows.Close()
+	if err := fn(rows); err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
+}
