@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -25,7 +27,10 @@ var (
 	canCheckpoint bool
 )
 
-func TestMain(m *testing.M) { os.Exit(run(m)) }
+func TestMain(m *testing.M) {
+	flag.Parse()
+	os.Exit(run(m))
+}
 
 // run gets a server (DATABASE_URL or a throwaway one), creates a database for the benchmarks,
 // runs them, and drops the database again.
@@ -45,6 +50,15 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer admin.Close(context.Background())
+	// Configuration lines of the benchmark output format, which cmd/report records.
+	var version string
+	if err := admin.QueryRow(ctx, "SHOW server_version").Scan(&version); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		return 1
+	}
+	if flag.Lookup("test.bench").Value.String() != "" {
+		fmt.Printf("postgres: %s\ngo: %s\n", version, runtime.Version())
+	}
 	name := "kinship_bench_" + randomSuffix()
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
@@ -83,6 +97,7 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "bench: setup runs without CHECKPOINT: %v\n", err)
 	}
 	defer closeSchemaPools() // before the pool they were configured from, and the database
+	defer closeSQLDBs()
 	return m.Run()
 }
 
