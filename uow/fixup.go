@@ -47,17 +47,20 @@ func (s *Session) tablesOf(r load.Relation) (owner, other *table) {
 }
 
 // rowsOf returns t's rows to look at: those of only, or every row not deleted.
-func rowsOf(t *table, only map[any]bool) []*entry {
+func rowsOf(t *table, only map[any]bool) []*entry { return rowsOfState(t, only, false) }
+
+// rowsOfState is rowsOf, with the rows marked deleted too if deleted is true.
+func rowsOfState(t *table, only map[any]bool, deleted bool) []*entry {
 	var out []*entry
 	if only != nil { // an Add: look at what it added, not at every row held
 		for row := range only {
-			if e, ok := t.entries[row]; ok && e.state != stDeleted {
+			if e, ok := t.entries[row]; ok && (deleted || e.state != stDeleted) {
 				out = append(out, e)
 			}
 		}
 	} else {
 		for _, e := range t.entries {
-			if e.state != stDeleted {
+			if deleted || e.state != stDeleted {
 				out = append(out, e)
 			}
 		}
@@ -71,8 +74,10 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 	ot, ct := s.tablesOf(r)
 	inv := s.model.inverse[r]
 	decided := map[any]bool{}
-	// The owners' side: what their loaded fields gained and lost.
-	for _, e := range rowsOf(ot, only) {
+	// The owners' side: what their loaded fields gained and lost. An owner marked deleted
+	// counts too: what its collection gained and lost before the Delete decides which rows its
+	// delete cascades reach and which left it (orphans).
+	for _, e := range rowsOfState(ot, only, true) {
 		p := e.row
 		items, loaded := r.Items(p)
 		prev, known := st.coll[p]
@@ -85,6 +90,10 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 		inPrev, inItems := membership(prev), membership(items)
 		for _, c := range items {
 			if known && inPrev(c) {
+				continue
+			}
+			if _, gone := s.gone[c]; gone {
+				r.Detach(p, c) // deleted while new, before this collection was synced
 				continue
 			}
 			if err := s.adopt(r, ct, c); err != nil {
@@ -143,7 +152,9 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 			st.owner[c], st.fkSnap[c] = nil, nil
 			continue
 		}
-		if p, found := ot.index.Get(k); found && ot.entries[p].state != stDeleted {
+		// An owner marked deleted is an owner still: its delete cascades must reach the rows
+		// that have (or are given) its key, or its DELETE would break their foreign keys.
+		if p, found := ot.index.Get(k); found {
 			if p != old || !had {
 				s.assign(r, inv, st, c, p)
 			}
@@ -231,8 +242,7 @@ func (s *Session) orphan(r, inv load.Relation, st *relState, ct *table, c, p any
 		if inv != nil {
 			inv.Detach(c, p)
 		}
-		s.markDeleted(ct, c)
-		return nil
+		return s.markDeleted(ct, c)
 	}
 	if !r.Unrelate(p, c) {
 		return fmt.Errorf("uow: relation %s: a %s row (key %v) left its owner, but its foreign key cannot be NULL: declare rel.DeleteOrphan on the relation, or give the row another owner: %w",
@@ -266,6 +276,10 @@ func (s *Session) syncLinks(r load.Relation, only map[any]bool) error {
 			prev = nil
 		}
 		for _, c := range items {
+			if _, gone := s.gone[c]; gone {
+				r.Detach(p, c) // deleted while new, before this collection was synced
+				continue
+			}
 			if !slices.Contains(prev, c) {
 				if err := s.adopt(r, ct, c); err != nil {
 					return err
@@ -278,7 +292,7 @@ func (s *Session) syncLinks(r load.Relation, only map[any]bool) error {
 				s.link(st, p, c, false)
 			}
 		}
-		st.coll[p] = items
+		st.coll[p], _ = r.Items(p)
 	}
 	return nil
 }
@@ -312,7 +326,7 @@ func (s *Session) syncBelongs(r load.Relation, only map[any]bool) {
 			r.Relate(c, p)
 			st.owner[c] = p
 		} else if had && prev != nil {
-			r.Unrelate(c, nil)
+			r.Unrelate(c, prev) // the typed previous row: nil would not convert
 			st.owner[c] = nil
 		}
 		st.bSnap[c] = p

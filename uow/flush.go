@@ -112,8 +112,39 @@ func (s *Session) cascadeDelete(ctx context.Context, r load.Relation, p any) err
 		if err := r.LoadFor(ctx, s, p); err != nil {
 			return fmt.Errorf("uow: loading %s to delete them: %w", r.Label(), err)
 		}
+		// The load read the database, which does not know yet the rows this flush will
+		// insert or move to p: take those from the session.
 		items, _ = r.Items(p)
+		items = append(items, s.heldBy(r, ct, p, items)...)
 	}
+	return s.followDelete(r, ct, p, items)
+}
+
+// heldBy returns the rows that the session holds as p's through r (HasMany, HasOne) and that
+// are not in items, in the order they were added.
+func (s *Session) heldBy(r load.Relation, ct *table, p any, items []any) []any {
+	var more []any
+	for row, owner := range s.relState(r).owner {
+		if owner == p && !slices.Contains(items, row) {
+			more = append(more, row)
+		}
+	}
+	slices.SortFunc(more, func(a, b any) int { return seqOf(ct, a) - seqOf(ct, b) })
+	return more
+}
+
+func seqOf(t *table, row any) int {
+	if e, ok := t.entries[row]; ok {
+		return e.seq
+	}
+	return 0
+}
+
+// followDelete applies r's cascades to items, the rows of p, which is being deleted: Delete
+// deletes them, otherwise they leave p (DeleteOrphan deletes them then, else their foreign key
+// is set NULL).
+func (s *Session) followDelete(r load.Relation, ct *table, p any, items []any) error {
+	c := rel.Cascades(r.Cascades())
 	st := s.relState(r)
 	inv := s.model.inverse[r]
 	for _, item := range items {
@@ -122,7 +153,9 @@ func (s *Session) cascadeDelete(ctx context.Context, r load.Relation, p any) err
 			continue
 		}
 		if c.Has(rel.Delete) {
-			s.markDeleted(ct, item)
+			if err := s.markDeleted(ct, item); err != nil {
+				return err
+			}
 			continue
 		}
 		if err := s.orphan(r, inv, st, ct, item, p); err != nil {
@@ -200,6 +233,25 @@ func (f *flush) done() {
 	for _, x := range f.updated {
 		x.t.u.Bump(x.e.row)
 		x.e.snap = x.t.u.Clone(x.e.row)
+	}
+	// The foreign keys the flush filled in (from the keys of rows it inserted) are what fix-up
+	// must compare with from now on: left as they were (NULL, the owner having no key), a NULL
+	// set later by the caller would look like no change, and the owner would be kept.
+	for row, sv := range f.saved {
+		if sv.t.def == nil {
+			continue
+		}
+		for _, r := range sv.t.def.holds {
+			if r.Shape() != load.HasMany && r.Shape() != load.HasOne {
+				continue
+			}
+			if st, ok := f.s.rels[r]; ok {
+				if _, had := st.fkSnap[row]; had {
+					k, ok := r.ItemKey(row)
+					st.fkSnap[row] = keyOrNil(k, ok)
+				}
+			}
+		}
 	}
 	for _, x := range f.deleted {
 		f.s.forget(x.t, x.e.row)

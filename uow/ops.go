@@ -3,7 +3,9 @@ package uow
 import (
 	"context"
 	"fmt"
+	"slices"
 
+	"github.com/kinship-go/kinship/internal/load"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 )
@@ -46,6 +48,9 @@ func (s *Session) add(t *table, row any, added map[any]bool) error {
 	if added[row] {
 		return nil
 	}
+	if _, gone := s.gone[row]; gone {
+		return fmt.Errorf("uow: add to %s: the row was deleted earlier in this session: %w", t.u.Table(), repo.ErrInvalid)
+	}
 	if e, ok := t.entries[row]; ok {
 		if e.state == stDeleted {
 			return fmt.Errorf("uow: add to %s: the row with key %v was deleted earlier in this session: %w", t.u.Table(), t.u.Key(row), repo.ErrInvalid)
@@ -79,6 +84,9 @@ func (s *Session) add(t *table, row any, added map[any]bool) error {
 			if e, ok := ot.entries[c]; ok && e.state != stDeleted && added[c] {
 				continue
 			}
+			if _, gone := s.gone[c]; gone {
+				continue // deleted while new, and still in a collection not synced since
+			}
 			if _, ok := ot.entries[c]; ok {
 				added[c] = true // tracked already: sync it, but it is not new
 				continue
@@ -94,8 +102,9 @@ func (s *Session) add(t *table, row any, added map[any]bool) error {
 // Delete marks rows to be deleted at the next flush, with what their relations' cascades say:
 // Delete deletes their children (loading collections that are not loaded, unless
 // PassiveDeletes), otherwise children's foreign keys are set NULL. A row the session does not
-// hold yet is taken as it is; deleting a row added but not yet inserted just forgets it. Delete
-// sends nothing.
+// hold yet is taken as it is; deleting a row added but not yet inserted forgets it, and its
+// rows follow its cascades at once (nothing of it is in the database). A row deleted leaves
+// the loaded collections that held it. Delete sends nothing.
 func Delete[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 	if err := usable(s, r); err != nil {
 		return err
@@ -104,6 +113,13 @@ func Delete[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 	for i, row := range rows {
 		if row == nil {
 			return fmt.Errorf("uow: delete from %s: row %d is nil: %w", r.Table(), i, repo.ErrInvalid)
+		}
+		if _, ok := t.entries[row]; !ok && !t.u.KeyAssigned(row) {
+			// A new row put in a loaded collection joins the session at the next fix-up: do it
+			// now, so that deleting it is not mistaken for deleting a row never added.
+			if err := s.sync(nil); err != nil {
+				return err
+			}
 		}
 		if _, ok := t.entries[row]; !ok {
 			if !t.u.KeyAssigned(row) {
@@ -114,18 +130,80 @@ func Delete[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 			}
 			s.track(t, row, stClean)
 		}
-		s.markDeleted(t, row)
+		if err := s.markDeleted(t, row); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func (s *Session) markDeleted(t *table, row any) {
+func (s *Session) markDeleted(t *table, row any) error {
+	s.leaveCollections(t, row)
 	e := t.entries[row]
-	if e.state == stNew {
-		s.forget(t, row)
+	if e.state != stNew {
+		e.state = stDeleted
+		return nil
+	}
+	// A new row is forgotten, so the flush will not see it to cascade: its rows, all in
+	// memory (the database has none for it), follow it now.
+	if t.def != nil {
+		for _, r := range t.def.owns {
+			if r.Shape() != load.HasMany && r.Shape() != load.HasOne {
+				continue
+			}
+			_, ct := s.tablesOf(r)
+			items, _ := r.Items(row)
+			if err := s.followDelete(r, ct, row, append(items, s.heldBy(r, ct, row, items)...)); err != nil {
+				return err
+			}
+		}
+	}
+	s.forget(t, row)
+	s.gone[row] = struct{}{}
+	return nil
+}
+
+// leaveCollections takes row, being deleted, out of the loaded collections (and to-one fields)
+// of the rows that own it, and drops the link rows it was to gain or lose, so that no loaded
+// collection shows a row deleted in the session and no link row refers to it.
+func (s *Session) leaveCollections(t *table, row any) {
+	if t.def == nil {
 		return
 	}
-	e.state = stDeleted
+	for _, r := range t.def.items {
+		st, ok := s.rels[r]
+		if !ok {
+			continue
+		}
+		switch r.Shape() {
+		case load.HasMany, load.HasOne:
+			if p := st.owner[row]; p != nil {
+				r.Detach(p, row)
+				s.forgetMember(st, p, row)
+			}
+		case load.ManyToMany:
+			for p, items := range st.coll {
+				if slices.Contains(items, row) {
+					r.Detach(p, row)
+					s.forgetMember(st, p, row)
+				}
+			}
+			for k := range st.links {
+				if k[1] == row {
+					delete(st.links, k)
+				}
+			}
+		}
+	}
+	for _, r := range t.def.owns { // the row's own many-to-many links
+		if st, ok := s.rels[r]; ok && r.Shape() == load.ManyToMany {
+			for k := range st.links {
+				if k[0] == row {
+					delete(st.links, k)
+				}
+			}
+		}
+	}
 }
 
 // Refresh reads row again from the database, discarding its unflushed changes: its columns

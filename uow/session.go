@@ -29,6 +29,8 @@ type Session struct {
 	raised    map[[2]any]struct{} // (relation, parent) loaded with Raise
 	reached   map[[2]any]struct{} // (relation, parent) loaded once, for to-one fields left nil
 	filled    [][2]any            // (relation, parent) filled by the load under way
+	loading   bool                // a load is under way (LoadStart, not yet LoadDone or LoadFailed)
+	gone      map[any]struct{}    // rows deleted before they were inserted: never to be added again
 	seq       int
 }
 
@@ -140,6 +142,7 @@ func newSession(m *Model, tx pgx.Tx, set settings) *Session {
 		rels:      map[load.Relation]*relState{},
 		raised:    map[[2]any]struct{}{},
 		reached:   map[[2]any]struct{}{},
+		gone:      map[any]struct{}{},
 	}
 }
 
@@ -202,7 +205,10 @@ func (s *Session) before(ctx context.Context) error {
 	if s.closed {
 		return errClosed
 	}
-	if s.autoflush && !s.flushing {
+	// A load autoflushes once, when it starts (LoadStart): between its statements (a select-in
+	// or subquery after the query that read the parents) a flush would take the fields the
+	// load has set, but not yet reported done, for changes of the caller's.
+	if s.autoflush && !s.flushing && !s.loading {
 		return s.Flush(ctx)
 	}
 	return nil
@@ -333,11 +339,16 @@ func (s *Session) Filled(r load.Relation, parent any) {
 // LoadDone implements load.Observer: what the load put in each field it filled is that field's
 // clean state, and each row it put there belongs to that owner.
 func (s *Session) LoadDone() {
+	s.loading = false
 	for _, k := range s.filled {
 		r, p := k[0].(load.Relation), k[1]
 		st := s.relState(r)
 		items, _ := r.Items(p)
 		st.coll[p] = items
+		if r.Shape() == load.BelongsTo {
+			s.loadedBelongsTo(r, p, items)
+			continue
+		}
 		if r.Shape() != load.HasMany && r.Shape() != load.HasOne {
 			continue
 		}
@@ -353,6 +364,43 @@ func (s *Session) LoadDone() {
 		}
 	}
 	s.filled = s.filled[:0]
+}
+
+// loadedBelongsTo records what a load put in c's BelongsTo field as its clean state, so that
+// setting the field later (to nil too) is seen as a change: in the relation's own state, or
+// in its inverse's, which keeps the field in step when there is one.
+func (s *Session) loadedBelongsTo(r load.Relation, c any, items []any) {
+	var p any
+	if len(items) > 0 {
+		p = items[0]
+	}
+	inv := s.model.inverse[r]
+	if inv == nil {
+		st := s.relState(r)
+		st.bSnap[c], st.owner[c] = p, p
+		return
+	}
+	st := s.relState(inv)
+	st.bSnap[c], st.owner[c] = p, p
+	k, ok := inv.ItemKey(c)
+	st.fkSnap[c] = keyOrNil(k, ok)
+}
+
+// LoadStart implements load.Observer: a load begins, after an autoflush, before it sets any
+// field, so that the flush's fix-up sees only the caller's changes.
+func (s *Session) LoadStart(ctx context.Context) error {
+	if err := s.before(ctx); err != nil {
+		return err
+	}
+	s.loading = true
+	return nil
+}
+
+// LoadFailed implements load.Observer: a load stopped on an error. The fields it filled are
+// not taken as clean: the next flush sees them as the caller left them.
+func (s *Session) LoadFailed() {
+	s.filled = s.filled[:0]
+	s.loading = false
 }
 
 // Raised implements load.Observer: a query loaded parent with Raise for r.

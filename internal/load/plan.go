@@ -87,14 +87,18 @@ func (p *Plan[T]) Add(edges []Edge, last node) {
 }
 
 // Find runs the query and everything the plan loads.
-func (p *Plan[T]) Find(ctx context.Context, db repo.DB, sel *repo.Select[T]) ([]*T, error) {
+func (p *Plan[T]) Find(ctx context.Context, db repo.DB, sel *repo.Select[T]) (_ []*T, err error) {
 	if p.err != nil {
 		return nil, p.err
 	}
 	if err := checkTree(p.nodes); err != nil {
 		return nil, err
 	}
-	x := newRun(ctx, db)
+	x, err := newRun(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { x.end(err) }()
 	var out []*T
 	lv := &level[T]{repo: sel.Repo, sql: sel.SQL, args: sel.Args, rows: func() []*T { return out }}
 	stmts, err := lv.statement(x, p.nodes, sel, func(t *T, fresh bool) error {
@@ -113,7 +117,6 @@ func (p *Plan[T]) Find(ctx context.Context, db repo.DB, sel *repo.Select[T]) ([]
 	if err := x.drain(); err != nil {
 		return nil, err
 	}
-	x.done()
 	return out, nil
 }
 
@@ -191,7 +194,7 @@ func (r *Rel[P, C]) defaultNode() node {
 
 // Load loads the relation for parents already in memory, with one select-in round trip (one
 // statement per batch of keys, in one batch), and then what nodes say below it.
-func (r *Rel[P, C]) Load(ctx context.Context, db repo.DB, parents []*P, s *Spec[C]) error {
+func (r *Rel[P, C]) Load(ctx context.Context, db repo.DB, parents []*P, s *Spec[C]) (err error) {
 	if err := r.check(); err != nil {
 		return err
 	}
@@ -203,13 +206,13 @@ func (r *Rel[P, C]) Load(ctx context.Context, db repo.DB, parents []*P, s *Spec[
 	}
 	n := &nodeOf[P, C]{rel: r, spec: *s}
 	n.spec.Strategy = SelectIn
-	x := newRun(ctx, db)
+	x, err := newRun(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer func() { x.end(err) }()
 	if err := n.selectIn(x, parents); err != nil {
 		return err
 	}
-	if err := x.drain(); err != nil {
-		return err
-	}
-	x.done()
-	return nil
+	return x.drain()
 }

@@ -23,23 +23,39 @@ type run struct {
 // Observer is implemented by a DB that wants to know when a load fills a relation's field (a
 // unit-of-work session: what the field holds then is its clean state).
 type Observer interface {
+	// LoadStart tells that a load begins, before it touches any field or sends anything: its
+	// statements follow, then LoadDone or LoadFailed. An error stops the load before it starts.
+	LoadStart(ctx context.Context) error
 	Filled(r Relation, parent any)
 	// Raised tells that a query loaded parent with Raise for r: reaching r must fail.
 	Raised(r Relation, parent any)
 	// LoadDone tells that a load is over: the fields Filled told of hold what it loaded.
 	LoadDone()
+	// LoadFailed tells that a load stopped on an error: the fields Filled told of may hold part
+	// of what it was loading.
+	LoadFailed()
 }
 
-// done tells the observer that the load is over.
-func (x *run) done() {
-	if x.obs != nil {
+// end tells the observer that the load is over, or that it failed with err.
+func (x *run) end(err error) {
+	switch {
+	case x.obs == nil:
+	case err != nil:
+		x.obs.LoadFailed()
+	default:
 		x.obs.LoadDone()
 	}
 }
 
-func newRun(ctx context.Context, db repo.DB) *run {
+// newRun starts a load on db; end must follow if it returns no error.
+func newRun(ctx context.Context, db repo.DB) (*run, error) {
 	obs, _ := db.(Observer)
-	return &run{ctx: ctx, db: db, obs: obs}
+	if obs != nil {
+		if err := obs.LoadStart(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &run{ctx: ctx, db: db, obs: obs}, nil
 }
 
 // init sets p's field of r loaded and empty, and tells the observer.
