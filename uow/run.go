@@ -19,11 +19,19 @@ type ambiguousCommit struct{ err error }
 
 func (e *ambiguousCommit) Error() string   { return ErrAmbiguousCommit.Error() + ": " + e.err.Error() }
 func (e *ambiguousCommit) Unwrap() []error { return []error{ErrAmbiguousCommit, e.err} }
-func commitError(err error) error {
+// commitError says what a failed COMMIT means. closedBefore tells that the connection was
+// closed before COMMIT was tried: then it was never sent, and the server, having lost the
+// connection, rolled back. pgx's "conn closed" (pgconn.ErrConnClosed) is not enough to say so:
+// it is what pgx returns, safe to retry by its account, when the connection broke while COMMIT's
+// answer was awaited, after COMMIT was sent — and committed, as reliability's fault tests show.
+func commitError(err error, closedBefore bool) error {
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.As(err, &pgErr):
 		return fmt.Errorf("uow: commit: %w", err) // the server refused: nothing was committed
+	case closedBefore:
+		return fmt.Errorf("uow: commit not sent: %w", err)
+	case errors.Is(err, pgconn.ErrConnClosed):
 	case pgconn.SafeToRetry(err):
 		return fmt.Errorf("uow: commit not sent: %w", err)
 	}

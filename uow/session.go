@@ -161,8 +161,9 @@ func (s *Session) Commit(ctx context.Context) error {
 		return err
 	}
 	s.closed = true
+	closedBefore := s.tx.Conn().IsClosed()
 	if err := s.tx.Commit(ctx); err != nil {
-		return commitError(err)
+		return commitError(err, closedBefore)
 	}
 	return nil
 }
