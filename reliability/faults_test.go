@@ -38,7 +38,9 @@ type rig struct {
 }
 
 // hook calls its function with each statement's SQL before pgx sends it.
-type hook struct{ f atomic.Pointer[func(sql string)] }
+type hook struct {
+	f atomic.Pointer[func(sql string)]
+}
 
 func (h *hook) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	if f := h.f.Load(); f != nil {

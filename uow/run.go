@@ -19,6 +19,7 @@ type ambiguousCommit struct{ err error }
 
 func (e *ambiguousCommit) Error() string   { return ErrAmbiguousCommit.Error() + ": " + e.err.Error() }
 func (e *ambiguousCommit) Unwrap() []error { return []error{ErrAmbiguousCommit, e.err} }
+
 // commitError says what a failed COMMIT means. closedBefore tells that the connection was
 // closed before COMMIT was tried: then it was never sent, and the server, having lost the
 // connection, rolled back. pgx's "conn closed" (pgconn.ErrConnClosed) is not enough to say so:
