@@ -2,6 +2,8 @@ module github.com/kinship-go/kinship
 
 go 1.25.0
 
+toolchain go1.26.10
+
 require (
 	github.com/georgysavva/scany/v2 v2.1.4
 	github.com/jackc/pgx/v5 v5.12.0
