@@ -92,8 +92,8 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 			if known && inPrev(c) {
 				continue
 			}
-			if _, gone := s.gone[c]; gone {
-				r.Detach(p, c) // deleted while new, before this collection was synced
+			if s.deleted(ct, c) {
+				r.Detach(p, c) // deleted before this collection was synced
 				continue
 			}
 			if err := s.adopt(r, ct, c); err != nil {
@@ -189,6 +189,16 @@ func keyOrNil(k any, ok bool) any {
 	return k
 }
 
+// deleted reports whether row, a row of t, was deleted in the session: it is marked deleted, or
+// was deleted while new. A collection that gained it since the last sync loses it again.
+func (s *Session) deleted(t *table, row any) bool {
+	if e, ok := t.entries[row]; ok {
+		return e.state == stDeleted
+	}
+	_, gone := s.gone[row]
+	return gone
+}
+
 // adopt makes sure c, just put in an owner's field, is in the session.
 func (s *Session) adopt(r load.Relation, ct *table, c any) error {
 	if _, ok := ct.entries[c]; ok {
@@ -276,8 +286,8 @@ func (s *Session) syncLinks(r load.Relation, only map[any]bool) error {
 			prev = nil
 		}
 		for _, c := range items {
-			if _, gone := s.gone[c]; gone {
-				r.Detach(p, c) // deleted while new, before this collection was synced
+			if s.deleted(ct, c) {
+				r.Detach(p, c) // deleted before this collection was synced
 				continue
 			}
 			if !slices.Contains(prev, c) {
@@ -308,18 +318,37 @@ func (s *Session) link(st *relState, p, c any, insert bool) {
 }
 
 // syncBelongs keeps a BelongsTo without an inverse in step: its field set to a row sets the
-// foreign key to that row's key (now, or at flush if the row has none yet); cleared, sets it NULL.
+// foreign key to that row's key (now, or at flush if the row has none yet); cleared, sets it
+// NULL. If the field did not change but the foreign key did, the key wins: the field is set to
+// the row the session holds with that key, or nil.
 func (s *Session) syncBelongs(r load.Relation, only map[any]bool) {
 	st := s.relState(r)
-	ot, _ := s.tablesOf(r)
+	ot, pt := s.tablesOf(r)
 	for _, e := range rowsOf(ot, only) {
 		c := e.row
 		var p any
 		if items, _ := r.Items(c); len(items) > 0 {
 			p = items[0]
 		}
+		k, ok := r.OwnerKey(c) // the foreign key, which is c's
+		fk := keyOrNil(k, ok)
 		prev, had := st.bSnap[c]
 		if p == prev && had {
+			if prevK, hadK := st.fkSnap[c]; hadK && prevK != fk {
+				var np any
+				if ok {
+					if x, found := pt.index.Get(k); found && !s.deleted(pt, x) {
+						np = x
+					}
+				}
+				if np != nil {
+					r.Append(c, np)
+				} else if prev != nil {
+					r.Detach(c, prev)
+				}
+				st.owner[c], st.bSnap[c] = np, np
+			}
+			st.fkSnap[c] = fk
 			continue
 		}
 		if p != nil {
@@ -330,5 +359,7 @@ func (s *Session) syncBelongs(r load.Relation, only map[any]bool) {
 			st.owner[c] = nil
 		}
 		st.bSnap[c] = p
+		k, ok = r.OwnerKey(c)
+		st.fkSnap[c] = keyOrNil(k, ok)
 	}
 }

@@ -379,6 +379,8 @@ func (s *Session) loadedBelongsTo(r load.Relation, c any, items []any) {
 	if inv == nil {
 		st := s.relState(r)
 		st.bSnap[c], st.owner[c] = p, p
+		k, ok := r.OwnerKey(c)
+		st.fkSnap[c] = keyOrNil(k, ok)
 		return
 	}
 	st := s.relState(inv)
