@@ -275,3 +275,53 @@ func TestRegressionNullForeignKeyTheFlushFilled(t *testing.T) {
 		t.Fatal("the employee kept its company")
 	}
 }
+
+// Owning: an employee put in a company's collection and deleted before a flush: Delete took it
+// out of the collection fix-up knew (its old owner's), and the next flush found it in the new
+// one, where it stayed after its DELETE. Fixed: a collection that gained a row deleted since
+// the last sync loses it again (Session.deleted).
+func TestRegressionDeletedRowPutInCollection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := regressionDB(t, `INSERT INTO companies (name) VALUES ('c'); INSERT INTO employees (name) VALUES ('e');`)
+	s := begin(t, pool, owningModel)
+	c, err := Companies.Get(ctx, s, 1, loadopts.With(Owning, loadopts.SelectIn))
+	must(t, err)
+	e, err := Employees.Get(ctx, s, 1)
+	must(t, err)
+	c.Employees = append(c.Employees, e)
+	must(t, uow.Delete(s, Employees, e))
+	must(t, s.Flush(ctx))
+	if len(c.Employees) != 0 {
+		t.Fatalf("the collection holds the deleted employee: %v", c.Employees)
+	}
+	must(t, s.Commit(ctx))
+	if got := rows(t, pool, `SELECT count(*) FROM employees`); got[0] != 0 {
+		t.Fatalf("%d employees, want none", got[0])
+	}
+}
+
+// Owning (Manages without inverse): a manager set through the field and flushed, then the
+// foreign key set NULL with the field left as it was: fix-up looked at the field only, and the
+// flush related the employee to its manager again. Fixed: a foreign key that changed under an
+// unchanged field wins (Session.syncBelongs).
+func TestRegressionForeignKeyChangedUnderBelongsToField(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := regressionDB(t, `INSERT INTO employees (name) VALUES ('boss');`)
+	s := begin(t, pool, owningModel)
+	boss, err := Employees.Get(ctx, s, 1)
+	must(t, err)
+	e := &Employee{Name: "e", Manager: boss}
+	must(t, uow.Add(s, Employees, e))
+	must(t, s.Flush(ctx))
+	e.ManagerID = nil
+	must(t, s.Flush(ctx))
+	if e.Manager != nil {
+		t.Fatal("the Manager field still set after its key was set NULL")
+	}
+	must(t, s.Commit(ctx))
+	if got := rows(t, pool, `SELECT count(*) FROM employees WHERE manager_id IS NULL`); got[0] != 2 {
+		t.Fatal("the employee kept its manager")
+	}
+}
