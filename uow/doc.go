@@ -75,6 +75,14 @@
 // company_id, whatever strategy loaded it. [Add] fixes up at once; changes made to rows already
 // held are found at the next flush (and so at the next query, through autoflush).
 //
+// When two sides disagree at a flush, the one that changed since the last wins: a collection
+// changed in memory over an unchanged foreign key, a foreign key changed over an unchanged
+// BelongsTo field. A row deleted in the session leaves every loaded collection that holds it
+// (but that of an owner deleted too, which keeps what it held), and a collection that gains it
+// later drops it again at the next flush; deleting an owner
+// applies its cascades to the rows it holds at that moment, those added or moved to it in the
+// same session included, even before they were ever written.
+//
 // # Flush
 //
 // [Session.Flush] writes in as few round trips as the tables allow: one multi-row INSERT …

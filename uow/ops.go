@@ -177,7 +177,7 @@ func (s *Session) leaveCollections(t *table, row any) {
 		}
 		switch r.Shape() {
 		case load.HasMany, load.HasOne:
-			if p := st.owner[row]; p != nil {
+			if p := st.owner[row]; p != nil && !s.goneOwner(r, p) {
 				r.Detach(p, row)
 				s.forgetMember(st, p, row)
 			}
@@ -204,6 +204,19 @@ func (s *Session) leaveCollections(t *table, row any) {
 			}
 		}
 	}
+}
+
+// goneOwner reports whether p, the owner of rows through r, is deleted in the session (or was
+// new and is forgotten). Such an owner keeps its collection as it was when it was deleted: the
+// rows in it went with it, or left it by its cascades, and taking the deleted ones out one by
+// one would copy the collection once per row, quadratic in a cascade over a large collection.
+func (s *Session) goneOwner(r load.Relation, p any) bool {
+	ot, _ := s.tablesOf(r)
+	if ot == nil {
+		return false
+	}
+	e, ok := ot.entries[p]
+	return !ok || e.state == stDeleted
 }
 
 // Refresh reads row again from the database, discarding its unflushed changes: its columns
