@@ -123,9 +123,21 @@ func (s *Session) cascadeDelete(ctx context.Context, r load.Relation, p any) err
 // heldBy returns the rows that the session holds as p's through r (HasMany, HasOne) and that
 // are not in items, in the order they were added.
 func (s *Session) heldBy(r load.Relation, ct *table, p any, items []any) []any {
-	var more []any
+	var (
+		more []any
+		in   map[any]bool // items, as a set, made at the first row of p's (if items are many)
+	)
 	for row, owner := range s.relState(r).owner {
-		if owner == p && !slices.Contains(items, row) {
+		if owner != p {
+			continue
+		}
+		if in == nil && len(items) > 16 {
+			in = make(map[any]bool, len(items))
+			for _, x := range items {
+				in[x] = true
+			}
+		}
+		if in != nil && !in[row] || in == nil && !slices.Contains(items, row) {
 			more = append(more, row)
 		}
 	}
