@@ -18,7 +18,8 @@ type fuzzRow struct {
 // FuzzIdentifiers declares a table and a column with a fuzzed name, creates them in PostgreSQL
 // and writes and reads a row whose value is the same fuzzed text: the name must round-trip as
 // an identifier (quoted, never truncated), and the value must travel as a bind parameter, never
-// in the SQL text. Seeds: quotes, NUL, comments, dollar quotes, 63 and 64 bytes, unicode.
+// in the SQL text. Seeds: quotes, NUL, comments, dollar quotes, 63 and 64 bytes, unicode, here
+// and in the committed corpus testdata/fuzz/FuzzIdentifiers (which go test runs too).
 func FuzzIdentifiers(f *testing.F) {
 	for _, s := range []string{
 		"users", `we"ird`, `"; DROP TABLE x; --`, "a--b", "/* c */", "$tag$", "$1", "ünïcödé",
