@@ -50,9 +50,9 @@ func writeCharts(rs *results, dir string) error {
 		file, title string
 		groups      []group
 	}{
-		{"loads.svg", "Loading companies × employees (× addresses): time relative to hand-written pgx", loads},
-		{"ops.svg", "The five operations: time relative to hand-written pgx", ops},
-		{"flush.svg", "Writing a company and its 100 employees in a transaction: time relative to hand-written pgx", flush},
+		{"loads.svg", "Loads, companies × employees (× addresses): time relative to pgx", loads},
+		{"ops.svg", "The five operations: time relative to pgx", ops},
+		{"flush.svg", "Flushes, a company and 100 employees: time relative to pgx", flush},
 	} {
 		if err := ratioChart(rs, c.title, c.groups, filepath.Join(dir, c.file)); err != nil {
 			return fmt.Errorf("%s: %w", c.file, err)

@@ -97,6 +97,11 @@ func runBenchmarks(raw string, count int, benchtime, bench string) error {
 		return err
 	}
 	defer f.Close()
+	// A configuration line of the benchmark format, so that a report made later with -from
+	// says how these results were made.
+	if _, err := fmt.Fprintf(f, "report: -count %d -benchtime %s\n", count, benchtime); err != nil {
+		return err
+	}
 	start := time.Now()
 	for i := range count {
 		fmt.Fprintf(os.Stderr, "run %d of %d (%s so far)\n", i+1, count, time.Since(start).Round(time.Second))

@@ -36,6 +36,11 @@ func writeMarkdown(w io.Writer, rs *results, info runInfo) error {
 	how := fmt.Sprintf("%d runs of every benchmark, each run a process of its own with `-test.benchtime %s`", info.count, info.benchtime)
 	if info.from != "" {
 		how = "read from " + info.from
+		var count int
+		var benchtime string
+		if _, err := fmt.Sscanf(rs.config["report"], "-count %d -benchtime %s", &count, &benchtime); err == nil {
+			how = fmt.Sprintf("%d runs of every benchmark, each run a process of its own with `-test.benchtime %s` (%s)", count, benchtime, how)
+		}
 	}
 	p.f("- Measured: %s, on %s. Every cell is the median of the runs; ± is the 95%% confidence interval of the median (benchstat's); ×pgx is the ratio of medians to hand-written pgx, the floor. Lower is better everywhere.\n", how, time.Now().UTC().Format("2006-01-02"))
 	p.f("- Machine: %s; %s/%s, %d cores (GOMAXPROCS %d), %s of memory, Linux %s. The machine is shared: compare peers within a run (the ratios), not runs.\n",
