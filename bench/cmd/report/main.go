@@ -6,7 +6,7 @@
 //
 // Run it from the bench directory:
 //
-//	go run ./cmd/report                 # -count 6 -benchtime 300ms: about 20 minutes
+//	go run ./cmd/report                 # -count 10 -benchtime 500ms: about 18 minutes
 //	go run ./cmd/report -from results/raw.txt   # rewrite the report from earlier output
 //
 // The benchmarks are compiled once, then run -count times, each time in a process of its own
@@ -28,8 +28,8 @@ import (
 )
 
 func main() {
-	count := flag.Int("count", 6, "run the benchmarks `n` times, each in a process of its own")
-	benchtime := flag.String("benchtime", "300ms", "each benchmark's -test.benchtime")
+	count := flag.Int("count", 10, "run the benchmarks `n` times, each in a process of its own")
+	benchtime := flag.String("benchtime", "500ms", "each benchmark's -test.benchtime")
 	bench := flag.String("bench", "^BenchmarkPeers$", "the benchmarks to run (-test.bench)")
 	from := flag.String("from", "", "write the report from this benchmark output `file` rather than running the benchmarks")
 	out := flag.String("out", ".", "the `directory` to write RESULTS.md and results/ in")
