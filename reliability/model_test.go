@@ -275,38 +275,29 @@ func (h *harness) skill(t *rapid.T, hd int) *Skill {
 
 // Handles of instances a query gave back: known ones, or committed rows by key.
 func (h *harness) companyHandle(t *rapid.T, c *Company) int {
-	if hd, ok := h.hc[c]; ok {
-		return hd
-	}
-	hd, ok := h.byID[[2]int64{kindCompany, c.ID}]
-	if !ok || h.comps[hd] != nil {
-		t.Fatalf("the session gave a company %p (key %d) the test does not know, or a second instance of one", c, c.ID)
-	}
-	h.comps[hd], h.hc[c] = c, hd
-	return hd
+	return handleOf(t, h, kindCompany, "a company", c, c.ID, h.hc, h.comps)
 }
 
 func (h *harness) employeeHandle(t *rapid.T, e *Employee) int {
-	if hd, ok := h.he[e]; ok {
-		return hd
-	}
-	hd, ok := h.byID[[2]int64{kindEmployee, e.ID}]
-	if !ok || h.emps[hd] != nil {
-		t.Fatalf("the session gave an employee %p (key %d) the test does not know, or a second instance of one", e, e.ID)
-	}
-	h.emps[hd], h.he[e] = e, hd
-	return hd
+	return handleOf(t, h, kindEmployee, "an employee", e, e.ID, h.he, h.emps)
 }
 
 func (h *harness) skillHandle(t *rapid.T, k *Skill) int {
-	if hd, ok := h.hs[k]; ok {
+	return handleOf(t, h, kindSkill, "a skill", k, k.ID, h.hs, h.sks)
+}
+
+// handleOf returns the handle of row, of the given kind and key id: the one it has, or that of
+// the committed row with its key, which row then becomes (in known and rows). A row the test
+// does not know, or a second instance of one, fails the test.
+func handleOf[T any](t *rapid.T, h *harness, kind int64, what string, row *T, id int64, known map[*T]int, rows map[int]*T) int {
+	if hd, ok := known[row]; ok {
 		return hd
 	}
-	hd, ok := h.byID[[2]int64{kindSkill, k.ID}]
-	if !ok || h.sks[hd] != nil {
-		t.Fatalf("the session gave a skill %p (key %d) the test does not know, or a second instance of one", k, k.ID)
+	hd, ok := h.byID[[2]int64{kind, id}]
+	if !ok || rows[hd] != nil {
+		t.Fatalf("the session gave %s %p (key %d) the test does not know, or a second instance of one", what, row, id)
 	}
-	h.sks[hd], h.hs[k] = k, hd
+	rows[hd], known[row] = row, hd
 	return hd
 }
 
