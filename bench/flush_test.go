@@ -229,6 +229,12 @@ func pgxRaise(ctx context.Context, db *pgxpool.Pool, company int64) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	return raiseAndCommit(ctx, tx, company, es)
+}
+
+// raiseAndCommit adds 1 to the salary of each of es, company's employees as read in tx, sends
+// their UPDATEs in one batch, checks that each changed one row, and commits tx.
+func raiseAndCommit(ctx context.Context, tx pgx.Tx, company int64, es []*Employee) error {
 	if len(es) != flushChildren {
 		return fmt.Errorf("company %d has %d employees, want %d", company, len(es), flushChildren)
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/georgysavva/scany/v2/pgxscan"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -101,7 +100,7 @@ func (p *scanyPeer) Load(ctx context.Context, sh loadShape) error {
 	return nil
 }
 
-// Raise reads the employees with scany, then sends the pgx peer's UPDATEs in one batch.
+// Raise reads the employees with scany, then writes them back as the pgx peer does.
 func (p *scanyPeer) Raise(ctx context.Context, company int64) error {
 	tx, err := p.db.Begin(ctx)
 	if err != nil {
@@ -112,16 +111,5 @@ func (p *scanyPeer) Raise(ctx context.Context, company int64) error {
 	if err := pgxscan.Select(ctx, tx, &es, employeesOfSQL, company); err != nil {
 		return err
 	}
-	if len(es) != flushChildren {
-		return fmt.Errorf("company %d has %d employees, want %d", company, len(es), flushChildren)
-	}
-	b := &pgx.Batch{}
-	for _, e := range es {
-		e.Salary++
-		b.Queue(updateSalarySQL, e.Salary, e.ID)
-	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return raiseAndCommit(ctx, tx, company, es)
 }

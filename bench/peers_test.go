@@ -153,65 +153,68 @@ func rotated() []peerEntry {
 	return append(slices.Clone(peers[n:]), peers[:n]...)
 }
 
-// sqlDBs holds the database/sql handles of the peers that need one (GORM, bun, ent), one per
-// pool, made on first use; closed by TestMain.
-var sqlDBs struct {
-	sync.Mutex
-	m map[*pgxpool.Pool]*sql.DB
+// memo holds values made on first use, by key.
+type memo[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]V
 }
+
+// get returns the value of k, made by newV the first time.
+func (c *memo[K, V]) get(k K, newV func() V) V {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.m[k]; ok {
+		return v
+	}
+	v := newV()
+	if c.m == nil {
+		c.m = map[K]V{}
+	}
+	c.m[k] = v
+	return v
+}
+
+// drain calls f with each value and forgets them all.
+func (c *memo[K, V]) drain(f func(V)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, v := range c.m {
+		f(v)
+	}
+	c.m = nil
+}
+
+// sqlDBs holds the database/sql handles of the peers that need one (GORM, bun, ent), one per
+// pool; closed by TestMain.
+var sqlDBs memo[*pgxpool.Pool, *sql.DB]
 
 // sqlDB returns a *sql.DB over pgx's stdlib driver that opens connections of its own with the
 // configuration of db (its database, search_path and tracer, so that round trips are counted
 // alike), rather than borrowing db's: the peers' idle database/sql connections would otherwise
 // hold db's few connections.
 func sqlDB(db *pgxpool.Pool) *sql.DB {
-	sqlDBs.Lock()
-	defer sqlDBs.Unlock()
-	if s, ok := sqlDBs.m[db]; ok {
+	return sqlDBs.get(db, func() *sql.DB {
+		s := stdlib.OpenDB(*db.Config().ConnConfig)
+		s.SetMaxIdleConns(4)
 		return s
-	}
-	s := stdlib.OpenDB(*db.Config().ConnConfig)
-	s.SetMaxIdleConns(4)
-	if sqlDBs.m == nil {
-		sqlDBs.m = map[*pgxpool.Pool]*sql.DB{}
-	}
-	sqlDBs.m[db] = s
-	return s
+	})
 }
 
 // closeSQLDBs closes the handles sqlDB made.
-func closeSQLDBs() {
-	sqlDBs.Lock()
-	defer sqlDBs.Unlock()
-	for _, s := range sqlDBs.m {
-		s.Close()
-	}
-	sqlDBs.m = nil
-}
+func closeSQLDBs() { sqlDBs.drain(func(s *sql.DB) { s.Close() }) }
 
 // openedPeers holds each peer made by peerOn, by database and name.
-var openedPeers struct {
-	sync.Mutex
-	m map[*pgxpool.Pool]map[string]peer
+var openedPeers memo[peerKey, peer]
+
+type peerKey struct {
+	db   *pgxpool.Pool
+	name string
 }
 
 // peerOn returns the peer named name on db, opening it the first time.
 func peerOn(tb testing.TB, db *pgxpool.Pool, name string, open func(testing.TB, *pgxpool.Pool) peer) peer {
 	tb.Helper()
-	openedPeers.Lock()
-	defer openedPeers.Unlock()
-	if p, ok := openedPeers.m[db][name]; ok {
-		return p
-	}
-	p := open(tb, db)
-	if openedPeers.m == nil {
-		openedPeers.m = map[*pgxpool.Pool]map[string]peer{}
-	}
-	if openedPeers.m[db] == nil {
-		openedPeers.m[db] = map[string]peer{}
-	}
-	openedPeers.m[db][name] = p
-	return p
+	return openedPeers.get(peerKey{db, name}, func() peer { return open(tb, db) })
 }
 
 // A workload is one row of the comparison, run by every peer that can.

@@ -238,39 +238,27 @@ func (h *harness) begin(t *rapid.T, owning bool) {
 }
 
 func (h *harness) company(t *rapid.T, hd int) *Company {
-	if c, ok := h.comps[hd]; ok {
-		return c
-	}
-	c, err := Companies.Get(h.ctx, h.s, h.ids[hd])
-	if err != nil {
-		t.Fatalf("get company %d (key %d): %v", hd, h.ids[hd], err)
-	}
-	h.comps[hd], h.hc[c] = c, hd
-	return c
+	return rowAt(t, h, hd, Companies, h.comps, h.hc)
 }
 
 func (h *harness) employee(t *rapid.T, hd int) *Employee {
-	if e, ok := h.emps[hd]; ok {
-		return e
-	}
-	e, err := Employees.Get(h.ctx, h.s, h.ids[hd])
-	if err != nil {
-		t.Fatalf("get employee %d (key %d): %v", hd, h.ids[hd], err)
-	}
-	h.emps[hd], h.he[e] = e, hd
-	return e
+	return rowAt(t, h, hd, Employees, h.emps, h.he)
 }
 
-func (h *harness) skill(t *rapid.T, hd int) *Skill {
-	if k, ok := h.sks[hd]; ok {
-		return k
+func (h *harness) skill(t *rapid.T, hd int) *Skill { return rowAt(t, h, hd, Skills, h.sks, h.hs) }
+
+// rowAt returns the row of handle hd in the open session: the instance the test holds (in
+// rows), or the one Get reads by its committed key, which it then records (in rows and known).
+func rowAt[T any](t *rapid.T, h *harness, hd int, r *repo.Repo[T], rows map[int]*T, known map[*T]int) *T {
+	if row, ok := rows[hd]; ok {
+		return row
 	}
-	k, err := Skills.Get(h.ctx, h.s, h.ids[hd])
+	row, err := r.Get(h.ctx, h.s, h.ids[hd])
 	if err != nil {
-		t.Fatalf("get skill %d (key %d): %v", hd, h.ids[hd], err)
+		t.Fatalf("get %s %d (key %d): %v", r.Table(), hd, h.ids[hd], err)
 	}
-	h.sks[hd], h.hs[k] = k, hd
-	return k
+	rows[hd], known[row] = row, hd
+	return row
 }
 
 // Handles of instances a query gave back: known ones, or committed rows by key.
