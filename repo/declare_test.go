@@ -43,7 +43,7 @@ func TestNewRejectsBadDeclarations(t *testing.T) {
 		{"nil accessor", "things", []repo.Field[thing]{thingID(), repo.Col[thing, string]("name", nil)}, "name", "without an accessor"},
 		{"duplicate column", "things", []repo.Field[thing]{thingID(), thingName(), thingName()}, "name", "declared twice"},
 		{"no primary key", "things", []repo.Field[thing]{thingName()}, "", "no primary key"},
-		{"two serial keys", "things", []repo.Field[thing]{thingID(), repo.Serial("other", func(t *thing) *int64 { return &t.Other })}, "other", "second Serial"},
+		{"two serial keys", "things", []repo.Field[thing]{thingID(), repo.Serial("other", func(t *thing) *int64 { return &t.Other })}, "other", "second generated key"},
 		{"serial in a composite key", "things", []repo.Field[thing]{thingID(), repo.Key("other", func(t *thing) *int64 { return &t.Other })}, "id", "whole primary key"},
 		{"column of another repo", "things", []repo.Field[thing]{thingID(), taken}, "name", "already belongs to another Repo"},
 	}

@@ -73,7 +73,3 @@ func (e invalid) Error() string { return e.msg }
 func (e invalid) Is(target error) bool { return target == ErrInvalid }
 
 func invalidf(format string, args ...any) error { return invalid{fmt.Sprintf(format, args...)} }
-
-func errRowCount(want, got int) error {
-	return fmt.Errorf("expected %d rows back from RETURNING, got %d", want, got)
-}

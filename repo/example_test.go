@@ -35,5 +35,5 @@ func Example_declare() {
 	// employees 3 columns
 	// ("company_id" = $1 AND "name" LIKE $2) [1 M%]
 	// ("company_id" IS NULL OR "id" = ANY($1)) [[1 2 3]]
-	// repo: declare employees: no primary key: declare its column(s) with repo.Key or repo.Serial
+	// repo: declare employees: no primary key: declare its column(s) with repo.Key, repo.Serial or repo.Generated
 }

@@ -55,9 +55,9 @@ var (
 	widgetNote    = repo.Nullable("note", func(w *Widget) **string { return &w.Note })
 	widgetLabel   = repo.Col("label", func(w *Widget) *pgtype.Text { return &w.Label })
 	widgetScore   = repo.Col("score", func(w *Widget) *sql.Null[int64] { return &w.Score })
-	widgetBlob    = repo.ColFunc("blob", func(w *Widget) *[]byte { return &w.Blob }, bytes.Equal)
-	widgetTags    = repo.ColFunc("tags", func(w *Widget) *[]string { return &w.Tags }, slices.Equal[[]string])
-	widgetCreated = repo.ColFunc("created", func(w *Widget) *time.Time { return &w.Created }, time.Time.Equal)
+	widgetBlob    = repo.ColFunc("blob", func(w *Widget) *[]byte { return &w.Blob }, bytes.Equal, bytes.Clone)
+	widgetTags    = repo.ColFunc("tags", func(w *Widget) *[]string { return &w.Tags }, slices.Equal[[]string], slices.Clone[[]string])
+	widgetCreated = repo.ColFunc("created", func(w *Widget) *time.Time { return &w.Created }, time.Time.Equal, nil)
 	Widgets       = repo.MustNew("widgets", widgetID, widgetName, widgetCount, widgetActive, widgetBig,
 		widgetNote, widgetLabel, widgetScore, widgetBlob, widgetTags, widgetCreated)
 )

@@ -19,19 +19,20 @@ type Repo[T any] struct {
 	fields  []Field[T]
 	key     []*column[T] // the primary key, in declaration order
 	zero    *T           // a zero row, to compare with
-	serial  *column[T]   // the generated key, or nil
+	serial  *column[T]   // the generated key (Generated, Serial), or nil
 	version *column[T]   // the version column, or nil
-	writes  []*column[T] // what Insert writes: every column but the serial key
+	writes  []*column[T] // what Insert writes: every column but the generated key
 	sets    []*column[T] // what Update writes by default: every non-key column
+	deep    []*column[T] // the columns whose snapshot is a clone (deepCopy), not a plain copy
 
 	selectSQL  string   // SELECT cols FROM t
 	getSQL     string   // SELECT cols FROM t WHERE key = $1 …
-	insertSQL  string   // INSERT INTO t (writes) VALUES ($1, …) [RETURNING serial]
+	insertSQL  string   // INSERT INTO t (writes) VALUES ($1, …) [RETURNING generated key]
 	updateSQL  string   // UPDATE t SET sets = $1, … WHERE key = $n …
 	deleteSQL  string   // DELETE FROM t WHERE key = $1 …
 	countSQL   string   // SELECT count(*) FROM t
 	existsSQL  string   // SELECT EXISTS (SELECT 1 FROM t
-	returning  string   // " RETURNING serial", or ""
+	returning  string   // " RETURNING generated key", or ""
 	keyWhere   string   // "key1" = $1 AND …, placeholders from 1
 	insertMany sync.Map // rows per statement (int) → SQL text
 	updateSome sync.Map // bit set of updated columns (uint64) → SQL text
@@ -39,8 +40,9 @@ type Repo[T any] struct {
 
 // New declares the table name with its columns. It checks what can be checked without a
 // database: a table and columns with valid names (non-empty, at most 63 bytes, no NUL), no column
-// twice, a primary key, at most one Serial column and no other key beside it, every column
-// declared with an accessor and not already part of another Repo. Errors match [ErrInvalid].
+// twice, a primary key, at most one generated key ([Serial] or [Generated]) and no other key
+// beside it, every column declared with an accessor and not already part of another Repo. Errors
+// match [ErrInvalid].
 func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 	r := &Repo[T]{table: table, quoted: sqltext.Quote(table), zero: new(T)}
 	fail := func(col string, err error) (*Repo[T], error) {
@@ -74,7 +76,7 @@ func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 		switch c.kind {
 		case kindSerial:
 			if r.serial != nil {
-				return fail(c.name, invalidf("second Serial column (first: %s)", r.serial.name))
+				return fail(c.name, invalidf("second generated key, Serial or Generated (first: %s)", r.serial.name))
 			}
 			r.serial = c
 			r.key = append(r.key, c)
@@ -93,12 +95,15 @@ func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 		}
 		r.cols = append(r.cols, c)
 		r.fields = append(r.fields, f)
+		if c.deepCopy != nil {
+			r.deep = append(r.deep, c)
+		}
 	}
 	if len(r.key) == 0 {
-		return fail("", invalidf("no primary key: declare its column(s) with repo.Key or repo.Serial"))
+		return fail("", invalidf("no primary key: declare its column(s) with repo.Key, repo.Serial or repo.Generated"))
 	}
 	if r.serial != nil && len(r.key) > 1 {
-		return fail(r.serial.name, invalidf("a Serial column must be the whole primary key; declare the others with repo.Col and a unique constraint"))
+		return fail(r.serial.name, invalidf("a generated key (Serial or Generated) must be the whole primary key; declare the others with repo.Col and a unique constraint"))
 	}
 	for _, c := range r.cols {
 		c.owner = r

@@ -12,10 +12,11 @@ import (
 // Upsert inserts rows, and where a row conflicts with an existing one on the columns on (the
 // primary key without them, otherwise a unique constraint or index over exactly those columns)
 // updates the existing row's other non-key columns instead: INSERT … ON CONFLICT (on) DO UPDATE.
-// The generated key of a [Serial] column is stored into each row, whether inserted or updated;
-// rows are matched to the returned keys by their values of on, so two rows with the same values
-// of on are refused before anything is sent. Rows are chunked as in [Repo.Insert]. The statement
-// is built on each call.
+// The generated key ([Serial], [Generated]) is stored into each row, whether inserted or
+// updated; rows are matched to the returned keys by their values of on, which RETURNING gives back
+// beside each key, never by the order of the rows returned, so two rows with the same values of on
+// are refused before anything is sent. Rows go in multi-row statements of at most 65,535 bind
+// parameters each, all in one pgx batch: one round trip. The statement is built on each call.
 func (r *Repo[T]) Upsert(ctx context.Context, db DB, rows []*T, on ...Field[T]) error {
 	u, err := r.upsertPlan(on)
 	if err == nil {

@@ -84,41 +84,40 @@ func TestInsertManyMatchesKeysToRows(t *testing.T) {
 func TestInsertPastTheParameterCeiling(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := newDB(t, widgetsDDL)
-	// 10 parameters a row: 6,553 rows a statement, so 20,000 rows take 4 statements.
-	ws := make([]*Widget, 20000)
-	for i := range ws {
-		ws[i] = sampleWidget(i)
+	pool, tr := newDB(t, membershipsDDL)
+	// A client-assigned key and 3 parameters a row: 21,845 rows a statement, so 50,000 rows take
+	// 3 statements, in one batch.
+	ms := make([]*Membership, 50_000)
+	for i := range ms {
+		ms[i] = &Membership{OrgID: int64(i % 7), UserID: int64(i), Role: fmt.Sprint("role ", i)}
 	}
-	n := tr.Count(func() { require.NoError(t, Widgets.Insert(ctx, pool, ws...)) })
-	require.Equal(t, repo.Stats{Statements: 4, RoundTrips: 1}, repo.Stats{Statements: n.Statements, RoundTrips: n.RoundTrips})
-	db := namesByID(t, pool, "widgets")
-	require.Len(t, db, len(ws))
-	for _, w := range ws {
-		require.Equal(t, w.Name, db[w.ID])
+	n := tr.Count(func() { require.NoError(t, Memberships.Insert(ctx, pool, ms...)) })
+	require.Equal(t, repo.Stats{Statements: 3, RoundTrips: 1}, repo.Stats{Statements: n.Statements, RoundTrips: n.RoundTrips})
+	roles := namesOf(t, pool, "SELECT user_id, role FROM memberships")
+	require.Len(t, roles, len(ms))
+	for _, m := range ms {
+		require.Equal(t, m.Role, roles[m.UserID])
 	}
 }
 
 func TestInsertFailureWritesNothing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := newDB(t, usersDDL)
-	// The duplicate email is in the last of three statements of one batch.
-	us := make([]*User, 3*(65535/2)-1)
-	for i := range us {
-		us[i] = &User{Email: fmt.Sprintf("u%d@example.com", i), Name: "u"}
+	pool, _ := newDB(t, membershipsDDL)
+	// The duplicate key is in the last of three statements of one batch.
+	ms := make([]*Membership, 3*(65535/3)-1)
+	for i := range ms {
+		ms[i] = &Membership{OrgID: 1, UserID: int64(i), Role: "m"}
 	}
-	us[len(us)-1].Email = us[0].Email
-	err := Users.Insert(ctx, pool, us...)
+	ms[len(ms)-1].UserID = ms[0].UserID
+	err := Memberships.Insert(ctx, pool, ms...)
 	var pgErr interface{ SQLState() string }
 	require.ErrorAs(t, err, &pgErr)
 	require.Equal(t, "23505", pgErr.SQLState())
-	n, err := Users.Count(ctx, pool)
+	n, err := Memberships.Count(ctx, pool)
 	require.NoError(t, err)
 	require.Zero(t, n, "the batch is one implicit transaction")
-	for _, u := range us {
-		require.Zero(t, u.ID, "no struct keeps a key of a row that does not exist")
-	}
+	// Generated keys: TestInsertGeneratedFailureWritesNothing.
 }
 
 func TestInsertClientKeysAndNothing(t *testing.T) {
