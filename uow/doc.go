@@ -54,11 +54,24 @@
 //   - Delete: [Delete] of a row deletes its rows too, children before parents, loading
 //     collections that are not loaded first — or, with PassiveDeletes, leaving them to the
 //     database's ON DELETE CASCADE.
-//   - DeleteOrphan: a row removed from its owner's collection, or from a collection replaced
-//     or set to nil, is deleted.
+//   - DeleteOrphan: a row that no owner holds any more — removed from its owner's collection
+//     (or from a collection replaced or set to nil), its inverse BelongsTo field set to nil, or
+//     its foreign key set NULL — and that no other owner took, is deleted.
 //   - Without DeleteOrphan, a row that leaves its owner has its foreign key set NULL; where it
 //     cannot be NULL, the flush fails before sending anything, with [ErrOrphan] naming the
 //     relation.
+//   - A new row that needs an owner — its relation has DeleteOrphan, or its foreign key cannot
+//     be NULL — and has none (no owner's collection holds it, its foreign key is NULL or the
+//     zero value of its type) is [ErrOrphan] before any SQL (SQLAlchemy: "is an orphan").
+//     A foreign key set to the key of a row the session does not hold is an owner.
+//   - Assigning a collection (or a HasOne field) that was never loaded replaces what the
+//     database holds: the flush loads the members first (one select-in per relation, of every
+//     owner assigned so), then applies set-NULL, DeleteOrphan or link deletes to the ones the
+//     assignment dropped, as SQLAlchemy does on assignment. A nil collection means "not
+//     loaded": to empty a collection that was not loaded, assign an empty slice
+//     (c.Employees = []*Employee{}), or load it first. Likewise a nil BelongsTo field means
+//     "not loaded": to say "no parent", set the foreign key NULL (e.CompanyID = nil), or set
+//     the field to nil after it was loaded.
 //   - Many-to-many: putting a row in the collection or taking it out writes or deletes the link
 //     row; deleting either side deletes its link rows.
 //
@@ -75,24 +88,59 @@
 // company_id, whatever strategy loaded it. [Add] fixes up at once; changes made to rows already
 // held are found at the next flush (and so at the next query, through autoflush).
 //
-// When two sides disagree at a flush, the one that changed since the last wins: a collection
-// changed in memory over an unchanged foreign key, a foreign key changed over an unchanged
-// BelongsTo field. A row deleted in the session leaves every loaded collection that holds it
-// (but that of an owner deleted too, which keeps what it held), and a collection that gains it
-// later drops it again at the next flush; deleting an owner
-// applies its cascades to the rows it holds at that moment, those added or moved to it in the
-// same session included, even before they were ever written.
+// # Owners, moves and orphans
+//
+// A row's owner is decided once per flush, after every owner's collection has been read, from
+// what changed since the last flush (or the Add that brought the row in):
+//
+//   - A collection that gained the row, its inverse BelongsTo field set to a row, or its
+//     foreign key set to a key: each names an owner. If they all name the same one (or one
+//     side alone does), the row moves there: it leaves the collection that held it, and the
+//     other sides are set to agree. The order in which the session met the owners does not
+//     matter: a row taken out of one collection and put into another is moved, not orphaned.
+//   - A foreign key set to the key of a row the session does not hold moves the row there: it
+//     leaves its old owner's collection, its inverse field is cleared (not loaded), and no later
+//     flush writes the old key back.
+//   - Two sides that name different owners — the row put in two collections, or in one while
+//     its foreign key names another — are [ErrConflict], before any SQL, naming the relation,
+//     the row and each owner: the session cannot tell which edit came last, and will not
+//     guess. Edits separated by a flush are not in conflict: the later one wins.
+//   - Only a row that left its owner with no side naming another is an orphan (see Cascades).
+//
+// Fix-up works through any key a relation refers to: a primary key, or a unique column such as
+// a code (rel.HasMany(firmCode, memberFirmCode, …)); the second costs one pass over the
+// owners' rows per flush to index them by that key.
+//
+// A row deleted in the session leaves every loaded collection that holds it (but that of an
+// owner deleted too, which keeps what it held), and a collection that gains it later drops it
+// again at the next flush; deleting an owner applies its cascades to the rows it holds at that
+// moment, those added or moved to it in the same session included, even before they were ever
+// written.
+//
+// Where kinship differs from SQLAlchemy on purpose: a row added (or changed) with a foreign key
+// that points at an owner the session holds joins that owner's loaded collection at once
+// (SQLAlchemy leaves the collection stale until it expires); a foreign key or BelongsTo field
+// set to NULL under DeleteOrphan makes the row an orphan, as removing it from the collection
+// does; conflicting edits are an error rather than whichever the flush happens to process last.
 //
 // # Flush
 //
-// [Session.Flush] writes in as few round trips as the tables allow: one multi-row INSERT …
-// RETURNING per table, parents before children, the generated keys of parents copied into
-// their children's foreign keys in between (a self-referential table in one statement per
-// level of new rows); then one pgx batch with every UPDATE, the link rows, and the DELETEs,
-// children before parents: one per table (one per row where the key is composite or a Version
-// column guards it). A parent with 100 new children is two round trips between
-// BEGIN and COMMIT. If a statement fails, the rows are as they were before the flush: no key
-// assigned, no row counted as written.
+// [Session.Flush] writes in as few round trips as the tables allow: first one pgx batch with
+// the link rows deleted, the DELETEs (children before parents: one per table, or one per row
+// where the key is composite or a Version column guards it) and the UPDATEs (changed columns
+// only); then the INSERTs, one round trip per table, parents before children, the generated
+// keys of parents copied into their children's foreign keys in between (a self-referential
+// table in one round trip per level of new rows); then one batch with the UPDATEs that point
+// rows at rows just inserted and the link rows inserted. Deletes going first lets a new row
+// take the unique value (or the client-assigned key: a row switch) of a row deleted in the same
+// flush; Session.Flush says when that order cannot help. A row with a generated key is inserted
+// by a statement of its own, all of a table's in one round trip (see repo.Generated): a parent
+// with 100 new children is two round trips between BEGIN and COMMIT. If a statement fails, the
+// rows are as they were before the flush: no key assigned, no row counted as written.
+//
+// Cascade deletes load per level of the relation graph, not per row: the rows deleted, then one
+// select-in per relation of every one of their collections not loaded, then the same for the
+// rows those reached, and so on.
 //
 // # Loading
 //

@@ -79,7 +79,9 @@ func ExampleSession_Flush() {
 	fmt.Println(err)
 	// Output:
 	// query: INSERT INTO "companies" ("name") VALUES ($1) RETURNING "id" [Hooli]
-	// query: INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4), ($5, $6, $7, $8) RETURNING "id" [Gavin 5 <nil> 0 Richard 5 <nil> 0]
+	// batch: 2
+	// batch query: INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id" [Gavin 5 <nil> 0]
+	// batch query: INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id" [Richard 5 <nil> 0]
 	// Richard works for company 5
 	// <nil>
 }

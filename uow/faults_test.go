@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// hook is a pgx tracer that calls before with each statement's SQL before it is sent (batched
-// statements are seen when the batch is read).
+// hook is a pgx tracer that calls before with each statement's SQL before it is sent (of a
+// batch, with its first statement's).
 type hook struct {
 	before atomic.Pointer[func(ctx context.Context, conn *pgx.Conn, sql string)]
 }
@@ -33,6 +33,18 @@ func (h *hook) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceQ
 }
 
 func (h *hook) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// TraceBatchStart calls before with the first statement of a batch, before the batch is sent
+// (a table's INSERTs of rows with generated keys are one batch).
+func (h *hook) TraceBatchStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	if f := h.before.Load(); f != nil && d.Batch != nil && len(d.Batch.QueuedQueries) > 0 {
+		(*f)(ctx, conn, d.Batch.QueuedQueries[0].SQL)
+	}
+	return ctx
+}
+
+func (h *hook) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (h *hook) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
 func (h *hook) set(f func(ctx context.Context, conn *pgx.Conn, sql string)) {
 	if f == nil {

@@ -4,15 +4,26 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/kinship-go/kinship/internal/load"
 	"github.com/kinship-go/kinship/rel"
 )
 
-// ErrOrphan is matched by the error of a flush or Add that would leave a row without its owner
-// where the foreign key cannot be NULL and the relation does not cascade DeleteOrphan. It is
-// raised before any SQL is sent.
-var ErrOrphan = errors.New("uow: orphan with a foreign key that cannot be NULL")
+// ErrOrphan is matched by the error of a flush that would leave a row without an owner where
+// it needs one: a row that left its owner while its foreign key cannot be NULL and the relation
+// does not cascade DeleteOrphan, or a new row that no owner holds (and whose foreign key is not
+// set) under DeleteOrphan or a foreign key that cannot be NULL. It names the relation and the
+// row, and is raised before any SQL is sent.
+var ErrOrphan = errors.New("uow: orphan")
+
+// ErrConflict is matched by the error of a flush (or Add) that finds, among the edits made since
+// the last flush, two that give one row two different owners through one relation: put in two
+// collections, or in one collection while its foreign key or inverse field names another owner.
+// The session cannot tell which edit came last, so it refuses both, before any SQL, naming the
+// relation, the row and each owner. Edits separated by a flush (or an Add, which brings the rows
+// it adds in step at once) are not in conflict: the later one wins.
+var ErrConflict = errors.New("uow: conflicting edits of one relation")
 
 // sync keeps every relation's three sides in step: the owner's loaded collection (or field),
 // the row's foreign key, and the row's inverse BelongsTo field. Whichever changed since the
@@ -30,7 +41,7 @@ func (s *Session) sync(only map[any]bool) error {
 			err = s.syncLinks(r, only)
 		case load.BelongsTo:
 			if s.model.inverse[r] == nil {
-				s.syncBelongs(r, only)
+				err = s.syncBelongs(r, only)
 			}
 		}
 		if err != nil {
@@ -69,14 +80,46 @@ func rowsOfState(t *table, only map[any]bool, deleted bool) []*entry {
 	return out
 }
 
+// A claim is what one side of a relation says a row's owner is now, after an edit: a row the
+// session holds (row), the key of one it does not hold (key), or no owner (neither).
+type claim struct {
+	row any
+	key any
+	via string // the side that says so, for errors
+}
+
+func (c claim) same(d claim) bool { return c.row == d.row && c.key == d.key }
+
+func addClaim(claims []claim, c claim) []claim {
+	for _, x := range claims {
+		if x.same(c) {
+			return claims
+		}
+	}
+	return append(claims, c)
+}
+
+// syncOwned brings a HasMany or HasOne relation in step. It reads every owner's collection
+// first, then decides each row's owner once, from what every side says changed since the last
+// sync (see the package doc, "Relationship fix-up"):
+//
+//   - one side names a new owner (a collection gained the row, its inverse field or its foreign
+//     key changed): the row moves there, whatever collection it left and in whatever order the
+//     session met the owners;
+//   - two sides name different owners: the session cannot tell which edit came last, and says
+//     so ([ErrConflict]) rather than pick one;
+//   - no side names one, but the row left its owner's collection: it is an orphan (deleted with
+//     DeleteOrphan, else its foreign key set NULL).
 func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 	st := s.relState(r)
 	ot, ct := s.tablesOf(r)
 	inv := s.model.inverse[r]
-	decided := map[any]bool{}
-	// The owners' side: what their loaded fields gained and lost. An owner marked deleted
-	// counts too: what its collection gained and lost before the Delete decides which rows its
-	// delete cascades reach and which left it (orphans).
+	byKey := s.ownerIndex(r, ot, r.OwnerKey)
+	gained := map[any][]any{} // row → the owners whose collections gained it
+	lost := map[any]any{}     // row → the owner whose collection lost it
+	var changed, met []any
+	// The owners' side. An owner marked deleted counts too: what its collection gained and lost
+	// before the Delete decides which rows its delete cascades reach and which left it.
 	for _, e := range rowsOfState(ot, only, true) {
 		p := e.row
 		items, loaded := r.Items(p)
@@ -84,9 +127,16 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 		if !loaded && !known {
 			continue // never loaded; a loaded field set to nil is emptied
 		}
+		if known && !loaded {
+			r.Init(p) // a loaded collection set to nil is emptied, and stays loaded
+		}
 		if known && slices.Equal(prev, items) {
 			continue // the common case: nothing changed
 		}
+		if !known && e.state != stNew {
+			continue // assigned before it was loaded: the flush loads its members first (loadAssigned)
+		}
+		changed = append(changed, p)
 		inPrev, inItems := membership(prev), membership(items)
 		for _, c := range items {
 			if known && inPrev(c) {
@@ -96,78 +146,174 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 				r.Detach(p, c) // deleted before this collection was synced
 				continue
 			}
+			if len(gained[c]) == 0 {
+				met = append(met, c)
+			}
+			gained[c] = append(gained[c], p)
+		}
+		if only != nil {
+			// An Add sees some owners only: a row one of them lost may be in another's
+			// collection. What left a collection is decided by the flush, which reads them all;
+			// st.coll keeps it until then (assign adds what was gained).
+			continue
+		}
+		for _, c := range prev {
+			if !inItems(c) && st.owner[c] == p {
+				lost[c] = p
+				met = append(met, c)
+			}
+		}
+	}
+	for _, c := range met {
+		if len(gained[c]) > 0 {
 			if err := s.adopt(r, ct, c); err != nil {
 				return err
 			}
-			s.assign(r, inv, st, c, p)
-			decided[c] = true
 		}
-		for _, c := range prev {
-			if !inItems(c) && st.owner[c] == p && !decided[c] {
-				if err := s.orphan(r, inv, st, ct, c, p); err != nil {
-					return err
-				}
-				decided[c] = true
+	}
+	// The rows' side, each row once: its claims, then the decision.
+	rows := rowsOf(ct, only)
+	if only != nil || len(met) > 0 {
+		in := make(map[any]bool, len(rows))
+		for _, e := range rows {
+			in[e.row] = true
+		}
+		for _, c := range met {
+			if e, ok := ct.entries[c]; ok && !in[c] && e.state != stDeleted {
+				in[c] = true
+				rows = append(rows, e)
 			}
 		}
-		st.coll[p], _ = r.Items(p)
 	}
-	// The rows' side: their inverse field, then their foreign key.
-	for _, e := range rowsOf(ct, only) {
-		c := e.row
-		if decided[c] {
+	for _, e := range rows {
+		if e.state == stDeleted {
 			continue
 		}
+		c := e.row
 		old := st.owner[c]
+		var claims []claim
+		for _, p := range gained[c] {
+			claims = addClaim(claims, claim{row: p, via: "put in the collection of"})
+		}
 		if inv != nil {
 			var bp any
 			if items, _ := inv.Items(c); len(items) > 0 {
 				bp = items[0]
 			}
-			prev, had := st.bSnap[c]
-			switch {
-			case bp != nil && bp != old:
-				s.assign(r, inv, st, c, bp)
-				continue
-			case bp == nil && had && prev != nil && old != nil:
-				if err := s.orphan(r, inv, st, ct, c, old); err != nil {
-					return err
-				}
-				continue
+			if bp != st.bSnap[c] {
+				claims = addClaim(claims, claim{row: bp, via: "its field " + inv.Label() + " set to"})
 			}
 		}
-		k, ok := r.ItemKey(c)
-		prevK, had := st.fkSnap[c]
-		if had && prevK == keyOrNil(k, ok) {
-			continue
+		fk := fkOf(r, c)
+		base, had := st.fkSnap[c]
+		if !had && e.snap != nil {
+			base = fkOf(r, e.snap) // as the database has it
 		}
-		if !ok {
-			if old != nil {
-				r.Detach(old, c)
-				s.forgetMember(st, old, c)
-				if inv != nil {
-					inv.Detach(c, old)
+		if fk != base {
+			cl := claim{via: "its foreign key set to"}
+			if fk != nil {
+				if p, found := byKey(fk); found {
+					cl.row = p
+				} else {
+					cl.key = fk
 				}
 			}
-			st.owner[c], st.fkSnap[c] = nil, nil
-			continue
+			claims = addClaim(claims, cl)
 		}
-		// An owner marked deleted is an owner still: its delete cascades must reach the rows
-		// that have (or are given) its key, or its DELETE would break their foreign keys.
-		if p, found := ot.index.Get(k); found {
-			if p != old || !had {
+		var err error
+		switch {
+		case len(claims) > 1:
+			return s.conflict(r, ot, ct, c, claims)
+		case len(claims) == 1 && claims[0].row != nil:
+			s.assign(r, inv, st, c, claims[0].row)
+		case len(claims) == 1 && claims[0].key != nil:
+			s.leaveForKey(r, inv, st, c, old, claims[0].key)
+		case len(claims) == 1:
+			err = s.orphan(r, inv, st, ct, c, old)
+		case lost[c] != nil:
+			err = s.orphan(r, inv, st, ct, c, lost[c])
+		case !had && fk != nil:
+			// First sight of a row read by a query: it joins its owner's loaded collection.
+			if p, found := byKey(fk); found {
 				s.assign(r, inv, st, c, p)
+			} else {
+				st.owner[c], st.fkSnap[c] = nil, fk
 			}
-			continue
 		}
-		// The key points at a row the session does not hold.
-		if old != nil {
-			r.Detach(old, c)
-			s.forgetMember(st, old, c)
+		if err != nil {
+			return err
 		}
-		st.owner[c], st.fkSnap[c] = nil, k
+	}
+	if only == nil {
+		for _, p := range changed {
+			st.coll[p], _ = r.Items(p)
+		}
 	}
 	return nil
+}
+
+// leaveForKey records that c's foreign key now names k, the key of a row the session does not
+// hold: c leaves its old owner's collection, and its inverse field, which named the old owner,
+// is cleared (not loaded), so that no later flush writes the old key back.
+func (s *Session) leaveForKey(r, inv load.Relation, st *relState, c, old, k any) {
+	if old != nil {
+		r.Detach(old, c)
+		s.forgetMember(st, old, c)
+	}
+	if inv != nil {
+		inv.SetField(c, nil)
+	}
+	st.owner[c], st.bSnap[c], st.fkSnap[c] = nil, nil, k
+}
+
+// conflict is the error for c, given two owners by edits made since the last flush.
+func (s *Session) conflict(r load.Relation, ot, ct *table, c any, claims []claim) error {
+	var says []string
+	for _, cl := range claims {
+		switch {
+		case cl.row != nil:
+			says = append(says, fmt.Sprintf("%s the %s row with key %v", cl.via, ot.u.Table(), ot.u.Key(cl.row)))
+		case cl.key != nil:
+			says = append(says, fmt.Sprintf("%s %v", cl.via, cl.key))
+		default:
+			says = append(says, cl.via+" no owner")
+		}
+	}
+	return fmt.Errorf("uow: relation %s: %s: %s, since the last flush; the session cannot tell which came last: keep one of the edits, or flush between them: %w",
+		r.Label(), describeRow(ct, c), strings.Join(says, ", and "), ErrConflict)
+}
+
+// describeRow names a row in errors: by its key, or for a new row by its column values.
+func describeRow(t *table, row any) string {
+	if e, ok := t.entries[row]; ok && e.state == stNew || !t.u.KeyAssigned(row) {
+		return fmt.Sprintf("a new %s row (%s)", t.u.Table(), t.u.Describe(row))
+	}
+	return fmt.Sprintf("the %s row with key %v", t.u.Table(), t.u.Key(row))
+}
+
+// ownerIndex returns a lookup of the rows of ot the session holds by the key that r's foreign
+// key refers to (key returns it of a row): the identity map where that key is the primary key;
+// otherwise (a unique column) a map of ot's rows, made on the first lookup, at the cost of one
+// pass over them per sync.
+func (s *Session) ownerIndex(r load.Relation, ot *table, key func(any) (any, bool)) func(k any) (any, bool) {
+	if r.KeyIsPrimary() {
+		return ot.index.Get
+	}
+	var m map[any]any
+	return func(k any) (any, bool) {
+		if m == nil {
+			m = make(map[any]any, len(ot.entries))
+			for _, e := range sortedEntries(ot, stNew, stClean, stDeleted) {
+				if v, ok := key(e.row); ok {
+					if prev, dup := m[v]; !dup || ot.entries[prev].state == stDeleted {
+						m[v] = e.row // a live row wins over a deleted one with the same key
+					}
+				}
+			}
+		}
+		p, ok := m[k]
+		return p, ok
+	}
 }
 
 // membership returns a test of membership in list: a scan for a short list, a set for a long one.
@@ -180,6 +326,16 @@ func membership(list []any) func(any) bool {
 		set[x] = struct{}{}
 	}
 	return func(x any) bool { _, ok := set[x]; return ok }
+}
+
+// fkOf returns c's foreign key through r (a HasMany or HasOne) as fix-up compares it: nil for
+// NULL and for the zero value of its type, which names no owner (a new row's unset key).
+func fkOf(r load.Relation, c any) any {
+	if !r.HasFK(c) {
+		return nil
+	}
+	k, _ := r.ItemKey(c)
+	return k
 }
 
 func keyOrNil(k any, ok bool) any {
@@ -217,9 +373,9 @@ func (s *Session) assign(r, inv load.Relation, st *relState, c, p any) {
 		r.Detach(old, c)
 		s.forgetMember(st, old, c)
 	}
-	if r.IsLoaded(p) {
+	if prev, known := st.coll[p]; known || r.IsLoaded(p) {
 		r.Append(p, c)
-		if prev, known := st.coll[p]; known && !slices.Contains(prev, c) {
+		if known && !slices.Contains(prev, c) {
 			st.coll[p] = append(prev, c)
 		}
 	}
@@ -231,8 +387,7 @@ func (s *Session) assign(r, inv load.Relation, st *relState, c, p any) {
 		r.Relate(p, c) // where p has no key yet, the flush does it after inserting p
 	}
 	st.owner[c] = p
-	k, ok := r.ItemKey(c)
-	st.fkSnap[c] = keyOrNil(k, ok)
+	st.fkSnap[c] = fkOf(r, c)
 }
 
 func (s *Session) forgetMember(st *relState, p, c any) {
@@ -243,28 +398,35 @@ func (s *Session) forgetMember(st *relState, p, c any) {
 	}
 }
 
-// orphan handles c, which left its owner p: deleted with DeleteOrphan, else its foreign key
-// set NULL, which must be possible.
+// orphan handles c, which left its owner p (nil: one the session does not hold): deleted with
+// DeleteOrphan, else its foreign key set NULL, which must be possible.
 func (s *Session) orphan(r, inv load.Relation, st *relState, ct *table, c, p any) error {
 	if rel.Cascades(r.Cascades()).Has(rel.DeleteOrphan) {
-		r.Detach(p, c)
-		s.forgetMember(st, p, c)
-		if inv != nil {
-			inv.Detach(c, p)
-		}
+		s.leave(r, inv, st, c, p)
 		return s.markDeleted(ct, c)
 	}
 	if !r.Unrelate(p, c) {
-		return fmt.Errorf("uow: relation %s: a %s row (key %v) left its owner, but its foreign key cannot be NULL: declare rel.DeleteOrphan on the relation, or give the row another owner: %w",
-			r.Label(), ct.u.Table(), ct.u.Key(c), ErrOrphan)
+		return fmt.Errorf("uow: relation %s: %s left its owner, but its foreign key cannot be NULL: declare rel.DeleteOrphan on the relation, or give the row another owner: %w",
+			r.Label(), describeRow(ct, c), ErrOrphan)
+	}
+	s.leave(r, inv, st, c, p)
+	st.owner[c], st.fkSnap[c], st.bSnap[c] = nil, nil, nil
+	return nil
+}
+
+// leave takes c out of p's field and p out of c's inverse field.
+func (s *Session) leave(r, inv load.Relation, st *relState, c, p any) {
+	if p == nil {
+		if inv != nil {
+			inv.SetField(c, nil)
+		}
+		return
 	}
 	r.Detach(p, c)
 	s.forgetMember(st, p, c)
 	if inv != nil {
 		inv.Detach(c, p)
 	}
-	st.owner[c], st.fkSnap[c], st.bSnap[c] = nil, nil, nil
-	return nil
 }
 
 // syncLinks records the links a many-to-many collection gained and lost.
@@ -278,12 +440,11 @@ func (s *Session) syncLinks(r load.Relation, only map[any]bool) error {
 		if !loaded && !known {
 			continue
 		}
-		if !known {
-			st.coll[p] = items
-			if e.state != stNew {
-				continue // a fresh load: the links are the database's
-			}
-			prev = nil
+		if !known && e.state != stNew {
+			continue // assigned before it was loaded: the flush loads its links first (loadAssigned)
+		}
+		if known && !loaded {
+			r.Init(p) // a loaded collection set to nil is emptied, and stays loaded
 		}
 		for _, c := range items {
 			if s.deleted(ct, c) {
@@ -321,9 +482,10 @@ func (s *Session) link(st *relState, p, c any, insert bool) {
 // foreign key to that row's key (now, or at flush if the row has none yet); cleared, sets it
 // NULL. If the field did not change but the foreign key did, the key wins: the field is set to
 // the row the session holds with that key, or nil.
-func (s *Session) syncBelongs(r load.Relation, only map[any]bool) {
+func (s *Session) syncBelongs(r load.Relation, only map[any]bool) error {
 	st := s.relState(r)
 	ot, pt := s.tablesOf(r)
+	byKey := s.ownerIndex(r, pt, r.ItemKey)
 	for _, e := range rowsOf(ot, only) {
 		c := e.row
 		var p any
@@ -333,11 +495,12 @@ func (s *Session) syncBelongs(r load.Relation, only map[any]bool) {
 		k, ok := r.OwnerKey(c) // the foreign key, which is c's
 		fk := keyOrNil(k, ok)
 		prev, had := st.bSnap[c]
+		prevK, hadK := st.fkSnap[c]
 		if p == prev && had {
-			if prevK, hadK := st.fkSnap[c]; hadK && prevK != fk {
+			if hadK && prevK != fk {
 				var np any
 				if ok {
-					if x, found := pt.index.Get(k); found && !s.deleted(pt, x) {
+					if x, found := byKey(k); found && !s.deleted(pt, x) {
 						np = x
 					}
 				}
@@ -351,6 +514,13 @@ func (s *Session) syncBelongs(r load.Relation, only map[any]bool) {
 			st.fkSnap[c] = fk
 			continue
 		}
+		if hadK && prevK != fk && (p == nil || fk != keyOrNil(r.ItemKey(p))) {
+			says := []claim{{row: p, via: "its field " + r.Label() + " set to"}, {key: fk, via: "its foreign key set to"}}
+			if x, found := byKey(fk); fk != nil && found {
+				says[1] = claim{row: x, via: "its foreign key set to"}
+			}
+			return s.conflict(r, pt, ot, c, says)
+		}
 		if p != nil {
 			r.Relate(c, p)
 			st.owner[c] = p
@@ -362,4 +532,5 @@ func (s *Session) syncBelongs(r load.Relation, only map[any]bool) {
 		k, ok = r.OwnerKey(c)
 		st.fkSnap[c] = keyOrNil(k, ok)
 	}
+	return nil
 }

@@ -17,18 +17,23 @@ import (
 // (with a Version column) or deleted the row since this session read it.
 var ErrStale = repo.ErrStale
 
-// Flush writes every change the session holds, in this order and no other round trips: one
-// multi-row INSERT … RETURNING per table with new rows, parents before children (a
-// self-referential table in as many waves as its new rows are deep), then one pgx batch with the
-// link rows deleted, every UPDATE (changed columns only), the link rows inserted and the
-// DELETEs, children before parents: one per table (one per row where the key is composite or a
-// Version column guards it). A flush with nothing to write sends nothing.
+// Flush writes every change the session holds, in this order and no other round trips: one pgx
+// batch with the link rows deleted, the DELETEs (children before parents: one per table, one
+// per row where the key is composite or a Version column guards it) and the UPDATEs (changed
+// columns only); one round trip of INSERTs per table with new rows, parents before children (a
+// self-referential table in as many as its new rows are deep); then one batch with the UPDATEs
+// that need keys those INSERTs generated, the link rows inserted, and the DELETEs that must
+// follow such UPDATEs. A flush with nothing to write sends nothing. That order cannot let a new row take the unique value
+// of a row deleted in the last batch (its children moved to a new row), nor two rows swap
+// unique values: flush between such changes.
 //
-// Before any SQL it brings relations in step (fix-up), applies the delete cascades (loading,
-// through the session, collections of deleted rows that are not loaded, unless PassiveDeletes)
-// and refuses an orphan whose foreign key cannot be NULL. If a statement fails, the flush
-// returns its error and the rows are as they were before it: no key assigned, no row counted as
-// written; the transaction is then unusable and the session must be rolled back.
+// Before any SQL it loads collections assigned before they were loaded, brings relations in
+// step (fix-up; [ErrConflict] where two edits disagree), applies the delete cascades (loading,
+// through the session, one select-in per relation and level, the collections of deleted rows
+// that are not loaded, unless PassiveDeletes) and refuses an orphan ([ErrOrphan]). If a
+// statement fails, the flush returns its error and the rows are as they were before it: no
+// key assigned, no row counted as written; the transaction is then unusable and the session
+// must be rolled back.
 func (s *Session) Flush(ctx context.Context) error {
 	if s.closed {
 		return errClosed
@@ -38,6 +43,9 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	s.flushing = true
 	defer func() { s.flushing = false }()
+	if err := s.loadAssigned(ctx); err != nil {
+		return err
+	}
 	if err := s.sync(nil); err != nil {
 		return err
 	}
@@ -48,6 +56,9 @@ func (s *Session) Flush(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := s.checkOrphans(); err != nil {
+		return err
+	}
 	f := &flush{s: s}
 	if err := f.run(ctx); err != nil {
 		f.undo()
@@ -57,16 +68,86 @@ func (s *Session) Flush(ctx context.Context) error {
 	return nil
 }
 
+// loadAssigned loads, before the flush decides anything, the members of every collection (or
+// to-one field) that was assigned on a row the database holds before it was ever loaded: those
+// members are what the assignment replaces, so set-NULL, DeleteOrphan and link deletes must
+// reach the ones it drops (SQLAlchemy loads a collection on assignment for the same reason).
+// What the caller assigned is put back after the load. It costs one load per relation with
+// such owners, of all of them at once (select-in), and nothing where there are none.
+func (s *Session) loadAssigned(ctx context.Context) error {
+	for _, r := range s.model.rels {
+		if r.Shape() == load.BelongsTo {
+			continue // a foreign key is always loaded: setting the field is seen without a load
+		}
+		ot, _ := s.tablesOf(r)
+		st := s.relState(r)
+		var owners, assigned []any
+		for _, e := range sortedEntries(ot, stClean, stDeleted) {
+			if _, known := st.coll[e.row]; known || !r.IsLoaded(e.row) {
+				continue
+			}
+			owners = append(owners, e.row)
+			assigned = append(assigned, r.Field(e.row))
+			r.SetField(e.row, nil)
+		}
+		if len(owners) == 0 {
+			continue
+		}
+		err := r.LoadAll(ctx, s, owners)
+		for i, p := range owners {
+			r.SetField(p, assigned[i])
+		}
+		if err != nil {
+			return fmt.Errorf("uow: loading %s, assigned before it was loaded: %w", r.Label(), err)
+		}
+	}
+	return nil
+}
+
+// checkOrphans refuses, before any SQL, a new row that no owner holds where the relation needs
+// one: DeleteOrphan (SQLAlchemy's "is an orphan"), or a foreign key that cannot be NULL. A row
+// whose foreign key was set names its owner, held by the session or not.
+func (s *Session) checkOrphans() error {
+	for _, r := range s.model.rels {
+		var ct, ot *table
+		switch r.Shape() {
+		case load.HasMany, load.HasOne:
+			ot, ct = s.tablesOf(r)
+		case load.BelongsTo:
+			if s.model.inverse[r] != nil {
+				continue // its inverse checks
+			}
+			ct, ot = s.tablesOf(r)
+		default:
+			continue
+		}
+		if r.FKNullable() && !rel.Cascades(r.Cascades()).Has(rel.DeleteOrphan) {
+			continue
+		}
+		st := s.relState(r)
+		for _, e := range sortedEntries(ct, stNew) {
+			if st.owner[e.row] != nil || r.HasFK(e.row) {
+				continue
+			}
+			return fmt.Errorf("uow: relation %s: %s has no %s row: put it in one's collection or set its foreign key; it would be inserted without an owner: %w",
+				r.Label(), describeRow(ct, e.row), ot.u.Table(), ErrOrphan)
+		}
+	}
+	return nil
+}
+
 // cascadeDeletes follows the relations of rows marked deleted: Delete deletes their rows (loaded
-// first unless PassiveDeletes), otherwise their rows' foreign keys are set NULL. It reports whether
-// any row is to be deleted.
+// first unless PassiveDeletes), otherwise their rows' foreign keys are set NULL. It goes level
+// by level: the rows deleted so far, then the rows their cascades reached, and so on; at each
+// level one load per relation, of every deleted owner whose collection is not loaded (select-in,
+// never a statement per row). It reports whether any row is to be deleted.
 func (s *Session) cascadeDeletes(ctx context.Context) (deleting bool, err error) {
 	seen := map[any]bool{}
 	for {
 		var todo []tracked
 		for _, t := range s.ordered() {
-			for _, e := range t.entries {
-				if e.state == stDeleted && !seen[e.row] {
+			for _, e := range sortedEntries(t, stDeleted) {
+				if !seen[e.row] {
 					seen[e.row] = true
 					todo = append(todo, tracked{t, e})
 				}
@@ -75,49 +156,83 @@ func (s *Session) cascadeDeletes(ctx context.Context) (deleting bool, err error)
 		if len(todo) == 0 {
 			return len(seen) > 0, nil
 		}
-		for _, d := range todo {
-			if d.t.def == nil {
-				continue
-			}
-			for _, r := range d.t.def.owns {
-				if err := s.cascadeDelete(ctx, r, d.e.row); err != nil {
-					return true, err
-				}
+		for _, r := range s.model.rels {
+			if err := s.cascadeLevel(ctx, r, todo); err != nil {
+				return true, err
 			}
 		}
 	}
 }
 
-func (s *Session) cascadeDelete(ctx context.Context, r load.Relation, p any) error {
-	c := rel.Cascades(r.Cascades())
-	switch r.Shape() {
-	case load.BelongsTo:
+// cascadeLevel applies r's delete cascades to the owners of level, the rows just found deleted.
+func (s *Session) cascadeLevel(ctx context.Context, r load.Relation, level []tracked) error {
+	if r.Shape() != load.HasMany && r.Shape() != load.HasOne {
+		return nil // BelongsTo cascades nothing; many-to-many links go with statements of their own
+	}
+	o, _ := r.Owner()
+	var owners, unloaded []any
+	for _, d := range level {
+		if d.t.u.Repo() != o.Repo() {
+			continue
+		}
+		owners = append(owners, d.e.row)
+		if !r.IsLoaded(d.e.row) {
+			unloaded = append(unloaded, d.e.row)
+		}
+	}
+	if len(owners) == 0 {
 		return nil
-	case load.ManyToMany:
-		return nil // the link rows go with a statement of their own
 	}
 	_, ct := s.tablesOf(r)
-	items, loaded := r.Items(p)
-	if !loaded {
-		if c.Has(rel.PassiveDeletes) {
-			// The database deletes them; forget the ones the session holds.
-			st := s.relState(r)
-			for row, owner := range st.owner {
-				if owner == p {
-					s.forget(ct, row)
-				}
-			}
-			return nil
+	c := rel.Cascades(r.Cascades())
+	if len(unloaded) > 0 && c.Has(rel.PassiveDeletes) {
+		// The database deletes them; forget the ones the session holds.
+		gone := make(map[any]bool, len(unloaded))
+		for _, p := range unloaded {
+			gone[p] = true
 		}
-		if err := r.LoadFor(ctx, s, p); err != nil {
+		for row, owner := range s.relState(r).owner {
+			if gone[owner] {
+				s.forget(ct, row)
+			}
+		}
+		owners = slices.DeleteFunc(owners, func(p any) bool { return gone[p] })
+		unloaded = nil
+	} else if len(unloaded) > 0 {
+		if err := r.LoadAll(ctx, s, unloaded); err != nil {
 			return fmt.Errorf("uow: loading %s to delete them: %w", r.Label(), err)
 		}
-		// The load read the database, which does not know yet the rows this flush will
-		// insert or move to p: take those from the session.
-		items, _ = r.Items(p)
-		items = append(items, s.heldBy(r, ct, p, items)...)
 	}
-	return s.followDelete(r, ct, p, items)
+	// A load read the database, which does not know yet the rows this flush will insert or move
+	// to an owner: take those from the session, in one pass over what it knows of r.
+	loaded := make(map[any][]any, len(unloaded))
+	for _, p := range unloaded {
+		loaded[p], _ = r.Items(p)
+	}
+	held := map[any][]any{}
+	for row, owner := range s.relState(r).owner {
+		if _, ok := loaded[owner]; ok {
+			held[owner] = append(held[owner], row)
+		}
+	}
+	items := make([][]any, len(owners))
+	for i, p := range owners {
+		its, ok := loaded[p]
+		if !ok {
+			items[i], _ = r.Items(p)
+			continue
+		}
+		in := membership(its)
+		more := slices.DeleteFunc(held[p], in)
+		slices.SortFunc(more, func(a, b any) int { return seqOf(ct, a) - seqOf(ct, b) })
+		items[i] = append(its, more...)
+	}
+	for i, p := range owners {
+		if err := s.followDelete(r, ct, p, items[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // heldBy returns the rows that the session holds as p's through r (HasMany, HasOne) and that
@@ -259,8 +374,7 @@ func (f *flush) done() {
 			}
 			if st, ok := f.s.rels[r]; ok {
 				if _, had := st.fkSnap[row]; had {
-					k, ok := r.ItemKey(row)
-					st.fkSnap[row] = keyOrNil(k, ok)
+					st.fkSnap[row] = fkOf(r, row)
 				}
 			}
 		}
@@ -273,75 +387,23 @@ func (f *flush) done() {
 	}
 }
 
-func (f *flush) run(ctx context.Context) error {
-	s := f.s
-	tables := s.ordered()
-	for _, t := range tables {
-		if err := f.insert(ctx, t); err != nil {
-			return err
-		}
-	}
-	// Rows whose owners were just inserted take their keys.
-	for _, t := range tables {
-		f.relate(t)
-	}
-	b := &pgx.Batch{}
-	var checks []func(rows int64) error
-	queue := func(sql string, args []any, check func(int64) error) {
-		b.Queue(sql, args...)
-		checks = append(checks, check)
-	}
-	f.queueLinks(queue, false)
-	for _, t := range tables {
-		for _, e := range sortedEntries(t, stClean) {
-			cols := t.u.Changed(nil, e.row, e.snap)
-			if len(cols) == 0 {
-				continue
-			}
-			sql, args := t.u.UpdateStatement(e.row, cols)
-			key := t.u.Key(e.row)
-			table := t.u.Table()
-			queue(sql, args, func(n int64) error {
-				if n != 1 {
-					return &repo.Error{Op: "update", Table: table, Key: key, Err: ErrStale}
-				}
-				return nil
-			})
-			f.updated = append(f.updated, tracked{t, e})
-		}
-	}
-	f.queueLinks(queue, true)
-	for i := len(tables) - 1; i >= 0; i-- {
-		t := tables[i]
-		rows := sortedEntries(t, stDeleted)
-		if len(rows) == 0 {
-			continue
-		}
-		f.queueUnlinkAll(queue, t, rows)
-		var list []any
-		for _, e := range rows {
-			list = append(list, e.row)
-			f.deleted = append(f.deleted, tracked{t, e})
-		}
-		for _, st := range t.u.DeleteStatements(list) {
-			table, want := t.u.Table(), st.Rows
-			var key any
-			if want == 1 {
-				key = st.Args[0]
-			}
-			queue(st.SQL, st.Args, func(n int64) error {
-				if n != want {
-					return &repo.Error{Op: "delete", Table: table, Key: key, Err: ErrStale}
-				}
-				return nil
-			})
-		}
-	}
-	if b.Len() == 0 {
+// A batch is statements sent in one round trip, each with the check of its command tag.
+type batch struct {
+	b      pgx.Batch
+	checks []func(rows int64) error
+}
+
+func (b *batch) queue(sql string, args []any, check func(int64) error) {
+	b.b.Queue(sql, args...)
+	b.checks = append(b.checks, check)
+}
+
+func (b *batch) send(ctx context.Context, tx pgx.Tx) error {
+	if b.b.Len() == 0 {
 		return nil
 	}
-	br := s.tx.SendBatch(ctx, b)
-	for _, check := range checks {
+	br := tx.SendBatch(ctx, &b.b)
+	for _, check := range b.checks {
 		tag, err := br.Exec()
 		if err == nil {
 			err = check(tag.RowsAffected())
@@ -354,10 +416,207 @@ func (f *flush) run(ctx context.Context) error {
 	return br.Close()
 }
 
-func sortedEntries(t *table, st state) []*entry {
+// run sends the flush in three steps:
+//
+//  1. one batch before any INSERT: the link rows deleted, the DELETEs (children before
+//     parents), and the UPDATEs that do not need a key this flush generates — so that a row
+//     deleted frees its unique values (and its key) for a row updated or inserted in the same
+//     flush. The DELETEs of rows that an UPDATE moves rows away from (and of every table ranked
+//     above theirs, so that children still go first) follow the UPDATEs;
+//  2. the INSERTs, parents before children, one round trip per table (per level of a
+//     self-referential one), each parent's generated keys copied into its children in between;
+//  3. one batch after them: the UPDATEs that point rows at rows just inserted, the link rows
+//     inserted, and the DELETEs of rows that were still referred to by rows those UPDATEs move
+//     away (with every table ranked above them, so that children still go first).
+//
+// Where a step has nothing to send it costs nothing. What this order cannot do: a row deleted
+// in step 3 (its children moved to a new row) cannot give its unique value to a row inserted in
+// the same flush, and two rows cannot swap unique values; flush between such changes.
+func (f *flush) run(ctx context.Context) error {
+	s := f.s
+	tables := s.ordered()
+	early, late := &batch{}, &batch{}
+	f.queueLinks(early.queue, false)
+	var waiting []tracked // clean rows whose foreign keys wait for rows this flush inserts
+	var updates []tracked // the other clean rows
+	lateRank := -1        // deletes of tables ranked up to this wait for step 3
+	deleting := map[*table]bool{}
+	for _, t := range tables {
+		deleting[t] = hasDeleted(t)
+	}
+	for _, t := range tables {
+		for _, e := range sortedEntries(t, stClean) {
+			if f.waitsForNew(t, e) {
+				// Its UPDATE goes last, so the rows it refers to must be deleted after it.
+				waiting = append(waiting, tracked{t, e})
+				lateRank = max(lateRank, f.refersTo(t, e, deleting, false))
+				continue
+			}
+			updates = append(updates, tracked{t, e})
+		}
+	}
+	// Deletes go before the UPDATEs, so that an updated row can take a deleted row's unique
+	// value — except the deletes of rows an UPDATE moves rows away from (and of the tables
+	// ranked above theirs, parents of what they hold), which must follow it.
+	afterRank := lateRank
+	for _, x := range updates {
+		afterRank = max(afterRank, f.refersTo(x.t, x.e, deleting, true))
+	}
+	for i := len(tables) - 1; i >= 0; i-- {
+		if t := tables[i]; rank(t) > afterRank {
+			f.queueDeletes(early, t)
+		}
+	}
+	for _, x := range updates {
+		f.queueUpdate(early, x.t, x.e)
+	}
+	for i := len(tables) - 1; i >= 0; i-- {
+		if t := tables[i]; rank(t) > lateRank && rank(t) <= afterRank {
+			f.queueDeletes(early, t)
+		}
+	}
+	if err := early.send(ctx, s.tx); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if err := f.insert(ctx, t); err != nil {
+			return err
+		}
+	}
+	// Rows whose owners were just inserted take their keys.
+	for _, t := range tables {
+		f.relate(t)
+	}
+	for _, x := range waiting {
+		f.queueUpdate(late, x.t, x.e)
+	}
+	f.queueLinks(late.queue, true)
+	for i := len(tables) - 1; i >= 0; i-- {
+		if t := tables[i]; rank(t) <= lateRank {
+			f.queueDeletes(late, t)
+		}
+	}
+	return late.send(ctx, s.tx)
+}
+
+// waitsForNew reports whether e refers, through one of its relations, to a row not inserted
+// yet: e's UPDATE needs that row's key.
+func (f *flush) waitsForNew(t *table, e *entry) bool {
+	if t.def == nil {
+		return false
+	}
+	for _, r := range t.def.holds {
+		p := f.ownerOf(r, e.row)
+		if p == nil {
+			continue
+		}
+		if pt := f.s.tableOfRow(p); pt != nil {
+			if pe, ok := pt.entries[p]; ok && pe.state == stNew {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// refersTo returns the highest rank of the tables with rows to delete that e refers to, as
+// the database has it, through its relations — with changed, only through foreign keys its
+// UPDATE changes — or -1.
+func (f *flush) refersTo(t *table, e *entry, deleting map[*table]bool, changed bool) int {
+	top := -1
+	if t.def == nil {
+		return top
+	}
+	for _, r := range t.def.holds {
+		fk := r.ItemKey
+		owner, other := f.s.tablesOf(r)
+		if r.Shape() == load.BelongsTo {
+			fk, owner = r.OwnerKey, other
+		}
+		if !deleting[owner] {
+			continue
+		}
+		if changed {
+			was, _ := fk(e.snap)
+			now, _ := fk(e.row)
+			if was == now {
+				continue
+			}
+		}
+		top = max(top, rank(owner))
+	}
+	return top
+}
+
+// tableOfRow returns the session's table that holds row, or nil.
+func (s *Session) tableOfRow(row any) *table {
+	for _, t := range s.tables {
+		if _, ok := t.entries[row]; ok {
+			return t
+		}
+	}
+	return nil
+}
+
+func hasDeleted(t *table) bool {
+	for _, e := range t.entries {
+		if e.state == stDeleted {
+			return true
+		}
+	}
+	return false
+}
+
+// queueUpdate queues the UPDATE of e's changed columns, if any.
+func (f *flush) queueUpdate(b *batch, t *table, e *entry) {
+	cols := t.u.Changed(nil, e.row, e.snap)
+	if len(cols) == 0 {
+		return
+	}
+	sql, args := t.u.UpdateStatement(e.row, cols)
+	key := t.u.Key(e.row)
+	table := t.u.Table()
+	b.queue(sql, args, func(n int64) error {
+		if n != 1 {
+			return &repo.Error{Op: "update", Table: table, Key: key, Err: ErrStale}
+		}
+		return nil
+	})
+	f.updated = append(f.updated, tracked{t, e})
+}
+
+// queueDeletes queues the DELETEs of t's deleted rows, after their link rows.
+func (f *flush) queueDeletes(b *batch, t *table) {
+	rows := sortedEntries(t, stDeleted)
+	if len(rows) == 0 {
+		return
+	}
+	f.queueUnlinkAll(b.queue, t, rows)
+	list := make([]any, len(rows))
+	for i, e := range rows {
+		list[i] = e.row
+		f.deleted = append(f.deleted, tracked{t, e})
+	}
+	for _, st := range t.u.DeleteStatements(list) {
+		table, want := t.u.Table(), st.Rows
+		var key any
+		if want == 1 {
+			key = st.Args[0]
+		}
+		b.queue(st.SQL, st.Args, func(n int64) error {
+			if n != want {
+				return &repo.Error{Op: "delete", Table: table, Key: key, Err: ErrStale}
+			}
+			return nil
+		})
+	}
+}
+
+// sortedEntries returns t's rows in any of states, in the order they were first tracked.
+func sortedEntries(t *table, states ...state) []*entry {
 	var out []*entry
 	for _, e := range t.entries {
-		if e.state == st {
+		if slices.Contains(states, e.state) {
 			out = append(out, e)
 		}
 	}

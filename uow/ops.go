@@ -57,7 +57,9 @@ func (s *Session) add(t *table, row any, added map[any]bool) error {
 		}
 	} else {
 		if t.u.KeyAssigned(row) {
-			if other, ok := t.index.Of(row); ok && other != row {
+			// A row deleted in the session gives its key up: adding a new row with that key is a
+			// row switch, flushed as a DELETE before the INSERT.
+			if other, ok := t.index.Of(row); ok && other != row && !s.deleted(t, other) {
 				return fmt.Errorf("uow: add to %s: the session already holds another instance with key %v; use that one: %w", t.u.Table(), t.u.Key(row), repo.ErrInvalid)
 			}
 			if t.u.Generated() {

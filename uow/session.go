@@ -315,8 +315,12 @@ func (s *Session) track(t *table, row any, st state) *entry {
 
 // forget stops tracking row.
 func (s *Session) forget(t *table, row any) {
+	// The identity map may hold another instance with row's key by now: a new row that took the
+	// key of this one, deleted, in the same flush.
 	if e, ok := t.entries[row]; ok && e.state != stNew {
-		t.index.Delete(row)
+		if found, ok := t.index.Of(row); ok && found == row {
+			t.index.Delete(row)
+		}
 	}
 	delete(t.entries, row)
 	for _, st := range s.rels {
@@ -356,8 +360,7 @@ func (s *Session) LoadDone() {
 		inv := s.model.inverse[r]
 		for _, c := range items {
 			st.owner[c] = p
-			k, ok := r.ItemKey(c)
-			st.fkSnap[c] = keyOrNil(k, ok)
+			st.fkSnap[c] = fkOf(r, c)
 			if inv != nil {
 				inv.Append(c, p)
 				st.bSnap[c] = p
@@ -385,8 +388,7 @@ func (s *Session) loadedBelongsTo(r load.Relation, c any, items []any) {
 	}
 	st := s.relState(inv)
 	st.bSnap[c], st.owner[c] = p, p
-	k, ok := inv.ItemKey(c)
-	st.fkSnap[c] = keyOrNil(k, ok)
+	st.fkSnap[c] = fkOf(inv, c)
 }
 
 // LoadStart implements load.Observer: a load begins, after an autoflush, before it sets any

@@ -38,7 +38,11 @@ type Rel[P, C any] struct {
 
 	fk         any // the foreign-key column (a repo.Field), nil for ManyToMany
 	fkNullable bool
-	ops        ops[P, C]
+	// keyIsPrimary reports whether the referenced key column is its table's whole primary key.
+	keyIsPrimary func() bool
+	// hasFK reports whether a row of the side with the foreign key holds one, neither NULL nor zero.
+	hasFK func(row any) bool
+	ops   ops[P, C]
 
 	newMatcher func() matcher[P, C]
 	// init sets p's field to loaded and empty; link adds c to it.
@@ -109,6 +113,19 @@ type keyOf[T any, K comparable] interface {
 	Ref(row *T) (K, bool)
 }
 
+// isPrimary reports whether key is the whole primary key of its Repo (asked once the Repo is
+// declared, so late).
+func isPrimary[T any, K comparable](key keyOf[T, K]) func() bool {
+	return func() bool {
+		r := key.Repo()
+		if r == nil {
+			return false
+		}
+		pk := r.PrimaryKey()
+		return len(pk) == 1 && pk[0].Name() == key.Name()
+	}
+}
+
 // NewHasMany is a one-to-many relation: key is P's column that C's foreign key fk refers to, coll
 // P's collection.
 func NewHasMany[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], coll func(*P) *[]*C) *Rel[P, C] {
@@ -117,6 +134,7 @@ func NewHasMany[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], coll
 	r.init, r.link, r.loaded = many(coll)
 	r.ops = manyOps(coll)
 	childFK(&r.ops, key, fk)
+	r.keyIsPrimary, r.hasFK = isPrimary(key), setFK(fk)
 	if coll == nil {
 		r.Err = errors.New("nil collection accessor")
 	}
@@ -137,6 +155,7 @@ func NewBelongsTo[P, C any, K comparable](fk repo.Ref[P, K], key keyOf[C, K], fi
 		return ok && fk.SetRef(p, k, true)
 	}
 	r.ops.unrelate = func(p *P, _ *C) bool { var zero K; return fk.SetRef(p, zero, false) }
+	r.keyIsPrimary, r.hasFK = isPrimary(key), setFK(fk)
 	if field == nil {
 		r.Err = errors.New("nil field accessor")
 	}
@@ -151,6 +170,7 @@ func NewHasOne[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], field
 	r.init, r.link, r.loaded = one(field, nil)
 	r.ops = oneOps(field, nil)
 	childFK(&r.ops, key, fk)
+	r.keyIsPrimary, r.hasFK = isPrimary(key), setFK(fk)
 	if field == nil {
 		r.Err = errors.New("nil field accessor")
 	}
@@ -167,6 +187,7 @@ func NewManyToMany[P, C any, K, KC comparable](key keyOf[P, K], ckey keyOf[C, KC
 	r.ops.ownerKey, r.ops.itemKey = boxed(key.Ref), boxed(ckey.Ref)
 	r.ops.relate = func(*P, *C) bool { return true }
 	r.ops.unrelate = func(*P, *C) bool { return true }
+	r.keyIsPrimary = isPrimary(key)
 	for _, id := range []string{t.Table, t.From, t.To} {
 		if err := sqltext.CheckIdent(id); err != nil {
 			r.Err = fmt.Errorf("link table: %w", err)
@@ -186,6 +207,15 @@ func childFK[P, C any, K comparable](o *ops[P, C], key keyOf[P, K], fk repo.Ref[
 		return ok && fk.SetRef(c, k, true)
 	}
 	o.unrelate = func(_ *P, c *C) bool { var zero K; return fk.SetRef(c, zero, false) }
+}
+
+// setFK makes a row's foreign key, NULL or zero, count as unset.
+func setFK[T any, K comparable](fk repo.Ref[T, K]) func(any) bool {
+	return func(row any) bool {
+		k, ok := fk.Ref(row.(*T))
+		var zero K
+		return ok && k != zero
+	}
 }
 
 func many[P, C any](coll func(*P) *[]*C) (func(*P), func(*P, *C) error, func(*P) bool) {

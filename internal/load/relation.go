@@ -44,8 +44,20 @@ type Relation interface {
 	Unrelate(p, c any) bool
 	// Link is a ManyToMany relation's link table.
 	Link() *Through
-	// LoadFor loads the relation for one parent, as Rel.Load does.
+	// LoadFor loads the relation for one parent, as Rel.Load does; LoadAll for several, in as
+	// few statements as Rel.Load takes for them.
 	LoadFor(ctx context.Context, db repo.DB, p any) error
+	LoadAll(ctx context.Context, db repo.DB, ps []any) error
+	// Field returns what p's field holds (a []*C or a *C, boxed), SetField puts such a value back.
+	Field(p any) any
+	SetField(p, v any)
+	// KeyIsPrimary reports whether the key the foreign key refers to is the whole primary key
+	// of its table (false for a unique column such as a code).
+	KeyIsPrimary() bool
+	// HasFK reports whether row, the side with the foreign key (C for HasMany and HasOne, P for
+	// BelongsTo), holds one that is neither NULL nor the zero value of its type: a new row whose
+	// foreign key was never set holds none.
+	HasFK(row any) bool
 	// Default is the relation's declared strategy.
 	DefaultStrategy() Strategy
 }
@@ -54,7 +66,16 @@ func (r *Rel[P, C]) LoadFor(ctx context.Context, db repo.DB, p any) error {
 	return r.Load(ctx, db, []*P{p.(*P)}, nil)
 }
 
+func (r *Rel[P, C]) LoadAll(ctx context.Context, db repo.DB, ps []any) error {
+	typed := make([]*P, len(ps))
+	for i, p := range ps {
+		typed[i] = p.(*P)
+	}
+	return r.Load(ctx, db, typed, nil)
+}
+
 func (r *Rel[P, C]) DefaultStrategy() Strategy { return r.Default }
+func (r *Rel[P, C]) KeyIsPrimary() bool        { return r.keyIsPrimary() }
 
 var _ Relation = (*Rel[struct{}, struct{}])(nil)
 
@@ -89,7 +110,14 @@ func (r *Rel[P, C]) Init(p any)                 { r.init(p.(*P)) }
 func (r *Rel[P, C]) OwnerKey(p any) (any, bool) { return r.ops.ownerKey(p.(*P)) }
 func (r *Rel[P, C]) ItemKey(c any) (any, bool)  { return r.ops.itemKey(c.(*C)) }
 func (r *Rel[P, C]) Relate(p, c any) bool       { return r.ops.relate(p.(*P), c.(*C)) }
-func (r *Rel[P, C]) Unrelate(p, c any) bool     { return r.ops.unrelate(p.(*P), c.(*C)) }
+func (r *Rel[P, C]) Unrelate(p, c any) bool {
+	pp, _ := p.(*P) // nil: an owner the session does not hold
+	cc, _ := c.(*C)
+	return r.ops.unrelate(pp, cc)
+}
+func (r *Rel[P, C]) Field(p any) any    { return r.ops.field(p.(*P)) }
+func (r *Rel[P, C]) SetField(p, v any)  { r.ops.setField(p.(*P), v) }
+func (r *Rel[P, C]) HasFK(row any) bool { return r.hasFK != nil && r.hasFK(row) }
 
 // ops are the typed operations behind Relation, made by the constructors where K is known.
 type ops[P, C any] struct {
@@ -101,6 +129,8 @@ type ops[P, C any] struct {
 	itemKey   func(*C) (any, bool)
 	relate    func(*P, *C) bool
 	unrelate  func(*P, *C) bool
+	field     func(*P) any
+	setField  func(*P, any)
 }
 
 func boxed[T any, K comparable](f func(*T) (K, bool)) func(*T) (any, bool) {
@@ -116,6 +146,8 @@ func boxed[T any, K comparable](f func(*T) (K, bool)) func(*T) (any, bool) {
 func manyOps[P, C any](coll func(*P) *[]*C) ops[P, C] {
 	return ops[P, C]{
 		fieldAddr: func(p *P) any { return coll(p) },
+		field:     func(p *P) any { return *coll(p) },
+		setField:  func(p *P, v any) { *coll(p), _ = v.([]*C) },
 		items: func(p *P) ([]any, bool) {
 			s := *coll(p)
 			if s == nil {
@@ -151,6 +183,8 @@ func manyOps[P, C any](coll func(*P) *[]*C) ops[P, C] {
 func oneOps[P, C any](field func(*P) **C, nullMeansLoaded func(*P) bool) ops[P, C] {
 	return ops[P, C]{
 		fieldAddr: func(p *P) any { return field(p) },
+		field:     func(p *P) any { return *field(p) },
+		setField:  func(p *P, v any) { *field(p), _ = v.(*C) },
 		items: func(p *P) ([]any, bool) {
 			if c := *field(p); c != nil {
 				return []any{c}, true
