@@ -6,11 +6,13 @@ package reliability
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -34,6 +36,7 @@ type Employee struct {
 	Name      string
 	CompanyID *int64
 	ManagerID *int64
+	Tags      []string // edited in place by the model
 	Company   *Company
 	Manager   *Employee
 	Reports   []*Employee
@@ -53,7 +56,8 @@ var (
 	employeeName      = repo.Col("name", func(e *Employee) *string { return &e.Name })
 	employeeCompanyID = repo.Nullable("company_id", func(e *Employee) **int64 { return &e.CompanyID })
 	employeeManagerID = repo.Nullable("manager_id", func(e *Employee) **int64 { return &e.ManagerID })
-	Employees         = repo.MustNew("employees", employeeID, employeeName, employeeCompanyID, employeeManagerID)
+	employeeTags      = repo.Slice("tags", func(e *Employee) *[]string { return &e.Tags })
+	Employees         = repo.MustNew("employees", employeeID, employeeName, employeeCompanyID, employeeManagerID, employeeTags)
 
 	skillID   = repo.Serial("id", func(s *Skill) *int64 { return &s.ID })
 	skillName = repo.Col("name", func(s *Skill) *string { return &s.Name })
@@ -81,9 +85,22 @@ var (
 const ddl = `
 CREATE TABLE companies (id bigserial PRIMARY KEY, name text NOT NULL);
 CREATE TABLE employees (id bigserial PRIMARY KEY, name text NOT NULL, company_id bigint REFERENCES companies,
-	manager_id bigint REFERENCES employees);
+	manager_id bigint REFERENCES employees, tags text[]);
 CREATE TABLE skills (id bigserial PRIMARY KEY, name text NOT NULL);
 CREATE TABLE employee_skills (employee_id bigint NOT NULL REFERENCES employees, skill_id bigint NOT NULL REFERENCES skills, PRIMARY KEY (employee_id, skill_id));`
+
+// keysDDL makes the model's keys come from where a multi-row INSERT cannot guess them: the
+// companies' from a trigger that shuffles them (a permutation of the sequence's values), the
+// employees' from a descending sequence. It also makes names starting with "u" unique within
+// a company, which the model's "replace" action works against.
+const keysDDL = `
+CREATE SEQUENCE company_keys;
+CREATE FUNCTION shuffle_company_id() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.id := nextval('company_keys') * 7919 % 100003; RETURN NEW; END $$;
+CREATE TRIGGER shuffle BEFORE INSERT ON companies FOR EACH ROW EXECUTE FUNCTION shuffle_company_id();
+CREATE SEQUENCE employee_keys INCREMENT -1 START -1 MAXVALUE -1;
+ALTER TABLE employees ALTER COLUMN id SET DEFAULT nextval('employee_keys');
+CREATE UNIQUE INDEX ON employees (company_id, name) WHERE name LIKE 'u%';`
 
 // world is what the database must hold, each row named by a handle the test gives it when it
 // creates it (its key is not known before a flush, and is lost again if the session rolls back).
@@ -96,8 +113,23 @@ type world struct {
 
 type staff struct {
 	name    string
-	company int // 0: none
-	manager int // 0: none
+	company int    // 0: none
+	manager int    // 0: none
+	tags    string // joined with ","
+}
+
+// nameTaken reports whether a unique name (one starting with "u") is held by an employee of
+// company c other than except: putting another there would break the unique index.
+func (w *world) nameTaken(c int, name string, except int) bool {
+	if c == 0 || !strings.HasPrefix(name, "u") {
+		return false
+	}
+	for id, x := range w.employees {
+		if id != except && x.company == c && x.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func newWorld() *world {
@@ -410,13 +442,14 @@ func (h *harness) checkDatabase(t *rapid.T) {
 	type emp struct {
 		name             string
 		company, manager int64
+		tags             string
 	}
 	wantC, wantE, wantS, wantK := map[int64]string{}, map[int64]emp{}, map[int64]string{}, map[[2]int64]bool{}
 	for hd, name := range w.companies {
 		wantC[h.ids[hd]] = name
 	}
 	for hd, x := range w.employees {
-		wantE[h.ids[hd]] = emp{x.name, h.ids[x.company], h.ids[x.manager]} // ids[0] is 0
+		wantE[h.ids[hd]] = emp{x.name, h.ids[x.company], h.ids[x.manager], x.tags} // ids[0] is 0
 	}
 	for hd, name := range w.skills {
 		wantS[h.ids[hd]] = name
@@ -447,10 +480,10 @@ func (h *harness) checkDatabase(t *rapid.T) {
 		gotC[id] = name
 		return err
 	})
-	read(`SELECT id, name, coalesce(company_id, 0), coalesce(manager_id, 0) FROM employees`, func(r pgx.Rows) error {
+	read(`SELECT id, name, coalesce(company_id, 0), coalesce(manager_id, 0), coalesce(array_to_string(tags, ','), '') FROM employees`, func(r pgx.Rows) error {
 		var id int64
 		var e emp
-		err := r.Scan(&id, &e.name, &e.company, &e.manager)
+		err := r.Scan(&id, &e.name, &e.company, &e.manager, &e.tags)
 		gotE[id] = e
 		return err
 	})
@@ -520,7 +553,7 @@ func (h *harness) checkFreshSession(t *rapid.T) {
 	for _, e := range es {
 		hd, ok := h.byID[[2]int64{kindEmployee, e.ID}]
 		x := w.employees[hd]
-		if !ok || x.name != e.Name || deref(e.CompanyID) != key(x.company) || deref(e.ManagerID) != key(x.manager) {
+		if !ok || x.name != e.Name || deref(e.CompanyID) != key(x.company) || deref(e.ManagerID) != key(x.manager) || strings.Join(e.Tags, ",") != x.tags {
 			t.Fatalf("fresh session: employee %d %q company %d manager %d, model %+v", e.ID, e.Name, deref(e.CompanyID), deref(e.ManagerID), x)
 		}
 		if (e.Manager == nil) != (x.manager == 0) || e.Manager != nil && e.Manager.ID != key(x.manager) {
@@ -582,7 +615,7 @@ func eagerDraw(t *rapid.T, label string) loadopts.Strategy {
 	return rapid.SampledFrom(strategies[1:]).Draw(t, label)
 }
 
-var names = rapid.StringMatching(`[a-z]{1,6}`)
+var names = rapid.StringMatching(`[a-t]{1,6}`) // "u…" names are the unique ones
 
 // TestUnitOfWorkAgainstAModel runs random sessions of several operations each — add a company
 // with employees, hire, move an employee by one of three mechanisms, remove one from a
@@ -602,7 +635,8 @@ func TestUnitOfWorkAgainstAModel(t *testing.T) {
 	}
 	pool := pgtest.NewPool(t, echo...)
 	rapid.Check(t, func(rt *rapid.T) {
-		_, err := pool.Exec(ctx, `DROP TABLE IF EXISTS employee_skills, skills, employees, companies;`+ddl)
+		_, err := pool.Exec(ctx, `DROP TABLE IF EXISTS employee_skills, skills, employees, companies;
+			DROP FUNCTION IF EXISTS shuffle_company_id; DROP SEQUENCE IF EXISTS company_keys, employee_keys;`+ddl+keysDDL)
 		if err != nil {
 			rt.Fatal(err)
 		}
@@ -656,9 +690,28 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 			if hm != 0 && !h.owning {
 				mhow = rapid.SampledFrom([]string{"belongs-to", "foreign key", "collection"}).Draw(t, "manager how")
 			}
-			e, he := h.newEmployee(names.Draw(t, "employee"), hc)
+			name := names.Draw(t, "employee")
+			if rapid.Bool().Draw(t, "unique name") {
+				name = fmt.Sprintf("u%d", h.next+1) // the handle it gets: never taken
+			}
+			if h.owning && hc == 0 {
+				// A new row of a DeleteOrphan relation with no owner is refused before any SQL.
+				e := &Employee{Name: name}
+				h.log("hire into no company (owning): refused")
+				if err := uow.Add(h.s, Employees, e); err != nil {
+					t.Fatal(err)
+				}
+				if err := h.s.Flush(h.ctx); !errors.Is(err, uow.ErrOrphan) {
+					t.Fatalf("flush of an employee without a company in the Owning model: %v, want ErrOrphan", err)
+				}
+				if err := uow.Delete(h.s, Employees, e); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			e, he := h.newEmployee(name, hc)
 			delete(h.pending.employees, he) // until it is in, so that collections check as they were
-			defer func() { h.pending.employees[he] = staff{e.Name, hc, hm} }()
+			defer func() { h.pending.employees[he] = staff{e.Name, hc, hm, ""} }()
 			h.log("hire %d into company %d (%s), manager %d (%s)", he, hc, how, hm, mhow)
 			added := false
 			if hm != 0 {
@@ -700,9 +753,12 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 		"move": func(t *rapid.T) {
 			open(t)
 			he := pick(t, h.pending.employees, "employee", false)
-			hc := pick(t, h.pending.companies, "to", !h.owning) // 0: leave the company (Keeping only)
-			if he == 0 || hc == h.pending.employees[he].company {
-				t.Skip("nobody to move, or no move")
+			hc := pick(t, h.pending.companies, "to", true) // 0: leave the company (deleted, in the Owning model)
+			if he == 0 || hc == h.pending.employees[he].company || h.pending.nameTaken(hc, h.pending.employees[he].name, he) {
+				t.Skip("nobody to move, or no move, or its name is taken there")
+			}
+			if hc == 0 && h.owning && h.pending.survivorsManagedBy(he) {
+				t.Skip("the Owning model cannot delete a manager")
 			}
 			how := rapid.SampledFrom([]string{"collection", "belongs-to", "foreign key"}).Draw(t, "how")
 			h.log("move %d to company %d (%s)", he, hc, how)
@@ -732,6 +788,15 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 					}
 					e.CompanyID = nil
 				}
+			} else if how == "foreign key" && h.comps[hc] == nil && h.ids[hc] != 0 && rapid.Bool().Draw(t, "unheld") {
+				// To a company the session does not hold: later flushes must not move it back.
+				if rapid.Bool().Draw(t, "load its company first") {
+					if _, err := Back.Of(h.ctx, h.s, e); err != nil {
+						t.Fatal(err)
+					}
+				}
+				id := h.ids[hc]
+				e.CompanyID = &id
 			} else {
 				c := h.company(t, hc)
 				switch {
@@ -743,8 +808,88 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 					e.Company = c
 				}
 			}
+			if hc == 0 {
+				h.lose(he)
+				return
+			}
 			x := h.pending.employees[he]
 			x.company = hc
+			h.pending.employees[he] = x
+		},
+		"transfer": func(t *rapid.T) {
+			// Out of one loaded collection and into another, with no flush between, in either
+			// order: a move, never an orphan.
+			open(t)
+			he := pick(t, h.pending.employees, "employee", false)
+			from := h.pending.employees[he].company
+			to := pick(t, h.pending.companies, "to", false)
+			if he == 0 || from == 0 || to == 0 || to == from || h.pending.nameTaken(to, h.pending.employees[he].name, he) {
+				t.Skip("no transfer")
+			}
+			src := h.collection(t, from, draw(t, "from strategy"))
+			dst := h.collection(t, to, draw(t, "to strategy"))
+			e := h.employee(t, he)
+			take := func() {
+				h.company(t, from).Employees = slices.DeleteFunc(slices.Clone(src), func(x *Employee) bool { return x == e })
+			}
+			put := func() { h.company(t, to).Employees = append(slices.Clone(dst), e) }
+			putFirst := rapid.Bool().Draw(t, "put first")
+			h.log("transfer %d from company %d to %d (put first: %v)", he, from, to, putFirst)
+			if putFirst {
+				put()
+				take()
+			} else {
+				take()
+				put()
+			}
+			x := h.pending.employees[he]
+			x.company = to
+			h.pending.employees[he] = x
+		},
+		"replace": func(t *rapid.T) {
+			// Take an employee with a unique name out of its company and put a new one of the
+			// same name in, in one flush: the old row must be deleted (Owning) or moved out
+			// (Keeping) before the new one is inserted.
+			open(t)
+			hc := pick(t, h.pending.companies, "company", false)
+			var unique []int
+			for _, id := range h.pending.staffOf(hc) {
+				if strings.HasPrefix(h.pending.employees[id].name, "u") {
+					unique = append(unique, id)
+				}
+			}
+			if hc == 0 || len(unique) == 0 {
+				t.Skip("no employee with a unique name")
+			}
+			he := rapid.SampledFrom(unique).Draw(t, "employee")
+			if h.owning && h.pending.survivorsManagedBy(he) {
+				t.Skip("the Owning model cannot delete a manager")
+			}
+			es := h.collection(t, hc, draw(t, "strategy"))
+			old := h.employee(t, he)
+			fresh, hf := h.newEmployee(old.Name, hc)
+			h.log("replace %d in company %d with %d", he, hc, hf)
+			h.company(t, hc).Employees = append(slices.DeleteFunc(slices.Clone(es), func(x *Employee) bool { return x == old }), fresh)
+			h.lose(he)
+			h.join(t, true, func() error { return uow.Add(h.s, Employees, fresh) })
+		},
+		"tag": func(t *rapid.T) {
+			// Edit a text[] column in place, or append to it.
+			open(t)
+			he := pick(t, h.pending.employees, "employee", false)
+			if he == 0 {
+				t.Skip("nobody")
+			}
+			e := h.employee(t, he)
+			tag := names.Draw(t, "tag")
+			if len(e.Tags) > 0 && rapid.Bool().Draw(t, "in place") {
+				e.Tags[rapid.IntRange(0, len(e.Tags)-1).Draw(t, "which")] = tag
+			} else {
+				e.Tags = append(e.Tags, tag)
+			}
+			h.log("tag employee %d: %v", he, e.Tags)
+			x := h.pending.employees[he]
+			x.tags = strings.Join(e.Tags, ",")
 			h.pending.employees[he] = x
 		},
 		"remove from collection": func(t *rapid.T) {
@@ -785,6 +930,9 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 			}
 			if others := slices.DeleteFunc(slices.Sorted(maps.Keys(h.pending.employees)), func(x int) bool { return h.pending.employees[x].company == hc }); len(others) > 0 && rapid.Bool().Draw(t, "steal") {
 				hs := rapid.SampledFrom(others).Draw(t, "stolen")
+				if h.pending.nameTaken(hc, h.pending.employees[hs].name, hs) {
+					t.Skip("its name is taken there")
+				}
 				kept = append(kept, h.employee(t, hs))
 				x := h.pending.employees[hs]
 				x.company = hc
@@ -1054,8 +1202,8 @@ func (h *harness) checkSession(t *rapid.T) {
 	for _, e := range es {
 		he := h.employeeHandle(t, e)
 		x := w.employees[he]
-		if e.Name != x.name {
-			t.Fatalf("in the session: employee %d %q, model %q", he, e.Name, x.name)
+		if e.Name != x.name || strings.Join(e.Tags, ",") != x.tags {
+			t.Fatalf("in the session: employee %d %q tags %q, model %q tags %q", he, e.Name, e.Tags, x.name, x.tags)
 		}
 		if got, want := deref(e.CompanyID), h.keyOf(t, kindCompany, x.company); got != want {
 			t.Fatalf("in the session: employee %d's company_id %d, model %d (handle %d)", he, got, want, x.company)

@@ -325,3 +325,30 @@ func TestRegressionForeignKeyChangedUnderBelongsToField(t *testing.T) {
 		t.Fatal("the employee kept its manager")
 	}
 }
+
+// An Add of a row whose BelongsTo names a company brings that company into the Add's fix-up; the
+// company's collection had lost a row that another collection gained. The Add decided the
+// orphan from that one owner alone and deleted it. Fixed: only a flush, which reads every
+// owner, decides what left a collection. (Found with keys from a trigger and a descending
+// sequence: -rapid.seed=11456881531539281975.)
+func TestRegressionAddDoesNotOrphanARowMovedElsewhere(t *testing.T) {
+	ctx := context.Background()
+	pool := regressionDB(t, keysDDL)
+	s := begin(t, pool, owningModel)
+	e3, e4, e6, e7 := &Employee{Name: "e3"}, &Employee{Name: "e4"}, &Employee{Name: "e6"}, &Employee{Name: "e7"}
+	c2 := &Company{Name: "c2", Employees: []*Employee{e3, e4}}
+	c5 := &Company{Name: "c5", Employees: []*Employee{e6, e7}}
+	must(t, uow.Add(s, Companies, c2, c5))
+	must(t, s.Flush(ctx))
+	c5.Employees = []*Employee{e6}
+	c2.Employees = append(c2.Employees, e7)
+	e8 := &Employee{Name: "u8", Company: c5, Manager: e4}
+	must(t, uow.Add(s, Employees, e8))
+	must(t, s.Flush(ctx))
+	must(t, s.Commit(ctx))
+	var n int
+	must(t, pool.QueryRow(ctx, `SELECT count(*) FROM employees WHERE name = 'e7' AND company_id = $1`, c2.ID).Scan(&n))
+	if n != 1 {
+		t.Fatal("e7 was not moved to c2")
+	}
+}
