@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -57,9 +58,15 @@ var flushTx txCount
 // flushDB returns the pool on the flush benchmarks' schema, its tables emptied.
 func flushDB(tb testing.TB) *pgxpool.Pool {
 	tb.Helper()
-	db := schemaPool(tb, "flush", multitracer.New(tracer, &flushTx), nil, nil)
+	return emptied(tb, schemaPool(tb, "flush", multitracer.New(tracer, &flushTx), nil, nil), graphTables.list)
+}
+
+// emptied empties db's tables list (TRUNCATE … RESTART IDENTITY), checkpoints where the role may,
+// and returns db.
+func emptied(tb testing.TB, db *pgxpool.Pool, list string) *pgxpool.Pool {
+	tb.Helper()
 	ctx := context.Background()
-	if _, err := db.Exec(ctx, "TRUNCATE companies, employees, addresses RESTART IDENTITY"); err != nil {
+	if _, err := db.Exec(ctx, "TRUNCATE "+list+" RESTART IDENTITY"); err != nil {
 		tb.Fatal(err)
 	}
 	if canCheckpoint {
@@ -337,23 +344,89 @@ func seedCompanies(tb testing.TB, db *pgxpool.Pool, n int) []int64 {
 	return ids
 }
 
-// doomed hands out companies to delete, seeding them refill at a time when it runs out.
+// A tree is what a delete benchmark deletes from its root, by the root's key.
+type tree struct {
+	// seed inserts n trees in one statement and returns their roots' ids, in order.
+	seed func(tb testing.TB, db *pgxpool.Pool, n int) []int64
+	// levels names the rows of each level, root first; rows is how many one tree has of each.
+	levels []string
+	rows   []int64
+	// count is SQL that returns the rows of the trees of the roots $1 at each level, one column
+	// per level.
+	count string
+}
+
+// companyTree is a company and its flushChildren employees.
+var companyTree = &tree{
+	seed:   seedCompanies,
+	levels: []string{"companies", "employees"},
+	rows:   []int64{1, flushChildren},
+	count:  `SELECT (SELECT count(*) FROM companies WHERE id = ANY($1)), (SELECT count(*) FROM employees WHERE company_id = ANY($1))`,
+}
+
+// counts returns the rows of the trees of roots at each level.
+func (t *tree) counts(tb testing.TB, db *pgxpool.Pool, roots []int64) []int64 {
+	tb.Helper()
+	n := make([]int64, len(t.levels))
+	dst := make([]any, len(n))
+	for i := range n {
+		dst[i] = &n[i]
+	}
+	if err := db.QueryRow(context.Background(), t.count, roots).Scan(dst...); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// describe says what counts are, level by level: "2 companies, 200 employees".
+func (t *tree) describe(counts []int64) string {
+	s := make([]string, len(counts))
+	for i, n := range counts {
+		s[i] = fmt.Sprintf("%d %s", n, t.levels[i])
+	}
+	return strings.Join(s, ", ")
+}
+
+// checkIntact checks that the trees of roots are all there, every level complete.
+func (t *tree) checkIntact(tb testing.TB, db *pgxpool.Pool, roots []int64) {
+	tb.Helper()
+	got := t.counts(tb, db, roots)
+	want := make([]int64, len(t.rows))
+	for i, n := range t.rows {
+		want[i] = n * int64(len(roots))
+	}
+	if !slices.Equal(got, want) {
+		tb.Fatalf("%s left of %d trees not deleted, want %s", t.describe(got), len(roots), t.describe(want))
+	}
+}
+
+// doomed hands out trees to delete (companies with their employees unless tree is set),
+// seeding them refill at a time when it runs out.
 type doomed struct {
 	db      *pgxpool.Pool
+	tree    *tree // nil: companyTree
 	ids     []int64
 	deleted []int64
 	refill  int
 	seeded  int64 // the seeding statements sent by next, one round trip each
 }
 
-// next returns the id of a company with flushChildren employees that nothing else uses. Seeding
-// is not timed: b's timer stops while it runs.
+func (d *doomed) shape() *tree {
+	if d.tree == nil {
+		return companyTree
+	}
+	return d.tree
+}
+
+// next returns the id of the root of a tree (a company with flushChildren employees, unless
+// d.tree says otherwise) that nothing else uses. Seeding is not timed: b's timer stops while it
+// runs.
 func (d *doomed) next(b *testing.B, timed bool) int64 {
 	if len(d.ids) == 0 {
 		if timed {
 			b.StopTimer()
 		}
-		d.ids = seedCompanies(b, d.db, d.refill)
+		d.ids = d.shape().seed(b, d.db, d.refill)
 		d.seeded++
 		if timed {
 			b.StartTimer()
@@ -365,26 +438,14 @@ func (d *doomed) next(b *testing.B, timed bool) int64 {
 	return id
 }
 
-// check checks that the companies handed out are gone with their employees, and the others
-// are there with theirs.
+// check checks that the trees handed out are gone, every level, and the others are all there.
 func (d *doomed) check(tb testing.TB) {
 	tb.Helper()
-	ctx := context.Background()
-	var companies, employees int64
-	if err := d.db.QueryRow(ctx, `SELECT (SELECT count(*) FROM companies WHERE id = ANY($1)), (SELECT count(*) FROM employees WHERE company_id = ANY($1))`,
-		d.deleted).Scan(&companies, &employees); err != nil {
-		tb.Fatal(err)
+	t := d.shape()
+	if got := t.counts(tb, d.db, d.deleted); slices.ContainsFunc(got, func(n int64) bool { return n != 0 }) {
+		tb.Fatalf("of %d deleted trees, %s are still there", len(d.deleted), t.describe(got))
 	}
-	if companies != 0 || employees != 0 {
-		tb.Fatalf("%d of %d deleted companies and %d of their employees are still there", companies, len(d.deleted), employees)
-	}
-	if err := d.db.QueryRow(ctx, `SELECT (SELECT count(*) FROM companies WHERE id = ANY($1)), (SELECT count(*) FROM employees WHERE company_id = ANY($1))`,
-		d.ids).Scan(&companies, &employees); err != nil {
-		tb.Fatal(err)
-	}
-	if companies != int64(len(d.ids)) || employees != int64(len(d.ids)*flushChildren) {
-		tb.Fatalf("%d companies and %d employees left of %d companies not deleted", companies, employees, len(d.ids))
-	}
+	t.checkIntact(tb, d.db, d.ids)
 }
 
 // checkInsertedCompany checks that the employees table holds n companies' worth of employees,

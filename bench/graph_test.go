@@ -108,11 +108,24 @@ var schemaPools struct {
 	m map[string]*pgxpool.Pool
 }
 
+// tables is the DDL of a data set's tables: ddl creates them, indexes are made after they are
+// filled, then the tables named by list are vacuumed and analyzed.
+type tables struct{ ddl, indexes, list string }
+
+// graphTables are the graph's tables.
+var graphTables = tables{graphDDL, graphIndexes, "companies, employees, addresses"}
+
 // schemaPool returns the pool on schema, creating the schema with the graph's tables and calling
 // fill in it the first time. fill runs with the indexes not yet made; they are made after it, then
 // the tables are vacuumed and analyzed. The pool traces with tr, or with tracer if tr is nil, and
 // sets the run-time parameters params on each connection.
 func schemaPool(tb testing.TB, schema string, tr pgx.QueryTracer, params map[string]string, fill func(ctx context.Context, db *pgxpool.Pool) error) *pgxpool.Pool {
+	tb.Helper()
+	return tablesPool(tb, schema, graphTables, tr, params, fill)
+}
+
+// tablesPool is schemaPool for the tables ts rather than the graph's.
+func tablesPool(tb testing.TB, schema string, ts tables, tr pgx.QueryTracer, params map[string]string, fill func(ctx context.Context, db *pgxpool.Pool) error) *pgxpool.Pool {
 	tb.Helper()
 	schemaPools.Lock()
 	defer schemaPools.Unlock()
@@ -136,7 +149,7 @@ func schemaPool(tb testing.TB, schema string, tr pgx.QueryTracer, params map[str
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := p.Exec(ctx, graphDDL); err != nil {
+	if _, err := p.Exec(ctx, ts.ddl); err != nil {
 		p.Close()
 		tb.Fatal(err)
 	}
@@ -146,7 +159,7 @@ func schemaPool(tb testing.TB, schema string, tr pgx.QueryTracer, params map[str
 			tb.Fatalf("filling schema %s: %v", schema, err)
 		}
 	}
-	for _, sql := range []string{graphIndexes, "VACUUM ANALYZE companies, employees, addresses"} {
+	for _, sql := range []string{ts.indexes, "VACUUM ANALYZE " + ts.list} {
 		if _, err := p.Exec(ctx, sql); err != nil {
 			p.Close()
 			tb.Fatal(err)
