@@ -75,7 +75,9 @@ func TestRun(t *testing.T) {
 	for _, want := range []string{
 		// The parent's INSERT, then the children's carrying its generated id.
 		`  > INSERT INTO "companies" ("name", "version") VALUES ($1, $2) RETURNING "id"  ["Acme", 0]` + "\n" +
-			`  > INSERT INTO "employees" ("name", "company_id") VALUES ($1, $2), ($3, $4) RETURNING "id"  ["Magnus", 1, "John", 1]` + "\n",
+			`  > batch of 2 statement(s), one round trip:` + "\n" +
+			`  >   INSERT INTO "employees" ("name", "company_id") VALUES ($1, $2) RETURNING "id"  ["Magnus", 1]` + "\n" +
+			`  >   INSERT INTO "employees" ("name", "company_id") VALUES ($1, $2) RETURNING "id"  ["John", 1]` + "\n",
 		// Firing without and with DeleteOrphan.
 		`  >   UPDATE "employees" SET "company_id" = $1 WHERE "id" = $2  [NULL, 3]`,
 		`  >   DELETE FROM "employees" WHERE "id" = ANY($1)  [{5,6}]`,
