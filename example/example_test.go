@@ -82,7 +82,7 @@ func TestRun(t *testing.T) {
 		`  >   UPDATE "employees" SET "company_id" = $1 WHERE "id" = $2  [NULL, 3]`,
 		`  >   DELETE FROM "employees" WHERE "id" = ANY($1)  [{5,6}]`,
 		// Deleting a company: its employees first.
-		`  >   DELETE FROM "employees" WHERE "id" = ANY($1)  [{7,8}]` + "\n" +
+		`  >   DELETE FROM "employees" WHERE "company_id" = ANY($1) RETURNING "id"  [{4}]` + "\n" +
 			`  >   DELETE FROM "companies" WHERE "id" = $1 AND "version" = $2  [4, 0]` + "\n",
 		// The lazy load, once.
 		"Got Acme; employees loaded: false\n" +

@@ -139,7 +139,7 @@ func (x *example) cascades(ctx context.Context) error {
 		return err
 	}
 
-	x.printf("\nHooli is deleted (CompanyEmployees cascades Delete): its employees are loaded and deleted first.\n")
+	x.printf("\nHooli is deleted (CompanyEmployees cascades Delete): its employees are deleted first, by their foreign key: they own nothing that would need them loaded.\n")
 	err = x.echo.during(func() error {
 		return uow.Run(ctx, x.pool, Model, func(s *uow.Session) error {
 			hooli, err := Companies.Get(ctx, s, 4)

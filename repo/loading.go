@@ -93,6 +93,16 @@ func (r *Repo[T]) SelectList(alias string) string {
 	return b.String()
 }
 
+// KeyList returns the primary-key columns, quoted, in the order KeyDests expects them.
+func (r *Repo[T]) KeyList() string { return quotedList(r.key) }
+
+// KeyDests points dest, of len(PrimaryKey()) elements, at row's key fields, for pgx's Scan.
+func (r *Repo[T]) KeyDests(row *T, dest []any) {
+	for i, c := range r.key {
+		dest[i] = c.addr(row)
+	}
+}
+
 // Dests points dest, of len(Columns()) elements, at row's fields in column order, for pgx's Scan.
 func (r *Repo[T]) Dests(row *T, dest []any) {
 	for i, c := range r.cols {

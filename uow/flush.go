@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/kinship-go/kinship/internal/load"
 	"github.com/kinship-go/kinship/internal/sqltext"
 	"github.com/kinship-go/kinship/rel"
@@ -43,6 +44,7 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	s.flushing = true
 	defer func() { s.flushing = false }()
+	s.byFK = nil
 	if err := s.loadAssigned(ctx); err != nil {
 		return err
 	}
@@ -185,7 +187,25 @@ func (s *Session) cascadeLevel(ctx context.Context, r load.Relation, level []tra
 	}
 	_, ct := s.tablesOf(r)
 	c := rel.Cascades(r.Cascades())
-	if len(unloaded) > 0 && c.Has(rel.PassiveDeletes) {
+	if len(unloaded) > 0 && s.model.byFK[r] {
+		// The last level: one DELETE … WHERE fk = ANY($1) RETURNING at the flush, no load. The
+		// rows the session holds as theirs are deleted as loaded rows are, below.
+		if s.byFK == nil {
+			s.byFK = map[load.Relation][]any{}
+		}
+		s.byFK[r] = append(s.byFK[r], unloaded...)
+		for _, p := range unloaded {
+			if err := s.followDelete(r, ct, p, s.heldBy(r, ct, p, nil)); err != nil {
+				return err
+			}
+		}
+		unloadedSet := make(map[any]bool, len(unloaded))
+		for _, p := range unloaded {
+			unloadedSet[p] = true
+		}
+		owners = slices.DeleteFunc(owners, func(p any) bool { return unloadedSet[p] })
+		unloaded = nil
+	} else if len(unloaded) > 0 && c.Has(rel.PassiveDeletes) {
 		// The database deletes them; forget the ones the session holds.
 		gone := make(map[any]bool, len(unloaded))
 		for _, p := range unloaded {
@@ -322,6 +342,12 @@ type flush struct {
 	inserted []tracked
 	updated  []tracked
 	deleted  []tracked
+	goneByFK []goneRows // keys of rows cascades deleted by foreign key
+}
+
+type goneRows struct {
+	t    *table
+	keys []any
 }
 
 type tracked struct {
@@ -382,6 +408,14 @@ func (f *flush) done() {
 	for _, x := range f.deleted {
 		f.s.forget(x.t, x.e.row)
 	}
+	for _, g := range f.goneByFK {
+		for _, k := range g.keys {
+			if row, ok := g.t.index.Get(k); ok {
+				f.s.leaveCollections(g.t, row)
+				f.s.forget(g.t, row)
+			}
+		}
+	}
 	for _, st := range f.s.rels {
 		clear(st.links)
 	}
@@ -391,6 +425,7 @@ func (f *flush) done() {
 type batch struct {
 	b      pgx.Batch
 	checks []func(rows int64) error
+	reads  map[int]func(pgx.Rows) error // by position: statements whose rows are read
 }
 
 func (b *batch) queue(sql string, args []any, check func(int64) error) {
@@ -398,15 +433,33 @@ func (b *batch) queue(sql string, args []any, check func(int64) error) {
 	b.checks = append(b.checks, check)
 }
 
+// queueRead queues a statement whose rows read consumes.
+func (b *batch) queueRead(sql string, args []any, read func(pgx.Rows) error) {
+	if b.reads == nil {
+		b.reads = map[int]func(pgx.Rows) error{}
+	}
+	b.reads[len(b.checks)] = read
+	b.queue(sql, args, nil)
+}
+
 func (b *batch) send(ctx context.Context, tx pgx.Tx) error {
 	if b.b.Len() == 0 {
 		return nil
 	}
 	br := tx.SendBatch(ctx, &b.b)
-	for _, check := range b.checks {
-		tag, err := br.Exec()
-		if err == nil {
-			err = check(tag.RowsAffected())
+	for i, check := range b.checks {
+		var err error
+		if read, ok := b.reads[i]; ok {
+			var rows pgx.Rows
+			if rows, err = br.Query(); err == nil {
+				err = read(rows)
+				rows.Close()
+			}
+		} else {
+			var tag pgconn.CommandTag
+			if tag, err = br.Exec(); err == nil {
+				err = check(tag.RowsAffected())
+			}
 		}
 		if err != nil {
 			br.Close()
@@ -590,6 +643,21 @@ func (f *flush) queueDeletes(b *batch, t *table) {
 	rows := sortedEntries(t, stDeleted)
 	if len(rows) == 0 {
 		return
+	}
+	// The rows of deleted owners that cascades delete by foreign key go first, after the rows
+	// of their table the session deleted one by one (tables ranked below go first).
+	for _, r := range f.s.model.rels {
+		owners := f.s.byFK[r]
+		if o, _ := r.Owner(); len(owners) == 0 || o.Repo() != t.u.Repo() {
+			continue
+		}
+		_, ct := f.s.tablesOf(r)
+		sql, args, keys := r.DeleteByFK(owners)
+		b.queueRead(sql, args, func(rows pgx.Rows) error {
+			deleted, err := keys(rows)
+			f.goneByFK = append(f.goneByFK, goneRows{ct, deleted})
+			return err
+		})
 	}
 	f.queueUnlinkAll(b.queue, t, rows)
 	list := make([]any, len(rows))

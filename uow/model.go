@@ -18,6 +18,9 @@ type Model struct {
 	rels   []load.Relation
 	// inverse pairs a HasMany or HasOne with the BelongsTo over the same foreign key.
 	inverse map[load.Relation]load.Relation
+	// byFK holds the relations whose rows a delete cascade removes with one DELETE … WHERE fk =
+	// ANY($1) RETURNING, without loading them first: see leafOf.
+	byFK map[load.Relation]bool
 }
 
 // tableDef is what the model knows of one table.
@@ -60,7 +63,7 @@ func (e *ModelError) Is(target error) bool { return target == repo.ErrInvalid }
 // which would need an UPDATE after the INSERTs (self-referential tables are fine: their rows are
 // ordered).
 func NewModel(parts ...any) (*Model, error) {
-	m := &Model{byRepo: map[any]*tableDef{}, inverse: map[load.Relation]load.Relation{}}
+	m := &Model{byRepo: map[any]*tableDef{}, inverse: map[load.Relation]load.Relation{}, byFK: map[load.Relation]bool{}}
 	seen := map[load.Relation]bool{}
 	for i, p := range parts {
 		switch p := p.(type) {
@@ -179,7 +182,37 @@ func (m *Model) validate() error {
 			}
 		}
 	}
+	for _, r := range m.rels {
+		m.byFK[r] = m.leafOf(r)
+	}
 	return m.rank()
+}
+
+// leafOf reports whether a delete cascade through r can delete r's rows by their foreign key,
+// unseen: it cascades Delete (not PassiveDeletes), and deleting its rows needs nothing of them —
+// their table owns no relation that cascades or sets keys NULL, no link table refers to it,
+// and no Version column guards its DELETEs.
+func (m *Model) leafOf(r load.Relation) bool {
+	c := rel.Cascades(r.Cascades())
+	if r.Shape() != load.HasMany && r.Shape() != load.HasOne || !c.Has(rel.Delete) || c.Has(rel.PassiveDeletes) {
+		return false
+	}
+	other, _ := r.Other()
+	ct := m.byRepo[other.Repo()]
+	if ct == nil || ct.u.Versioned() {
+		return false
+	}
+	for _, x := range ct.owns {
+		if x.Shape() != load.BelongsTo {
+			return false
+		}
+	}
+	for _, x := range m.rels {
+		if o, _ := x.Other(); x.Shape() == load.ManyToMany && o.Repo() == other.Repo() {
+			return false
+		}
+	}
+	return true
 }
 
 // rank orders the tables so that a table comes after every table it refers to.

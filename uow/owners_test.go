@@ -452,11 +452,15 @@ func TestCascadeDeleteLoadsPerLevel(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, uow.Delete(s, Companies, cs...))
 		n := db.tr.Count(func() { require.NoError(t, s.Flush(ctx)) })
-		// One SELECT of the 9 employees, one of their addresses, then one batch: a DELETE each
-		// of addresses, employees and companies.
-		require.Equal(t, [2]int64{5, 3}, [2]int64{n.Statements, n.RoundTrips})
+		// One SELECT of the 9 employees, then one batch: their addresses, the last level,
+		// deleted by foreign key (RETURNING, never loaded), then a DELETE each of employees and
+		// companies.
+		require.Equal(t, [2]int64{4, 2}, [2]int64{n.Statements, n.RoundTrips})
 		return nil
 	}))
+	var addresses int
+	require.NoError(t, db.pool.QueryRow(ctx, `SELECT count(*) FROM addresses`).Scan(&addresses))
+	require.Zero(t, addresses)
 	n, err := Employees.Count(ctx, db.pool)
 	require.NoError(t, err)
 	require.EqualValues(t, 1, n, "only the Drifter is left")
@@ -475,4 +479,43 @@ func TestEditThroughNullablePointer(t *testing.T) {
 		return nil
 	}))
 	require.Equal(t, int64(3), companyOf(t, db, 4))
+}
+
+// The last level of a cascade is deleted by foreign key; rows of it the session holds are
+// deleted as loaded rows are, forgotten when they come back from the DELETE, and kept where
+// they were moved to another owner.
+func TestCascadeDeleteByForeignKeyWithHeldRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := seeded(t)
+	require.NoError(t, uow.Run(ctx, db.pool, FiringModel, func(s *uow.Session) error {
+		austin, err := Addresses.Get(ctx, s, 6) // Peter's
+		require.NoError(t, err)
+		dallas, err := Addresses.Get(ctx, s, 7) // Peter's too, moved to Hank
+		require.NoError(t, err)
+		dallas.EmployeeID = 5
+		var staff []*Employee
+		for _, id := range []int64{7, 8, 9} { // Peter and the two he manages
+			e, err := Employees.Get(ctx, s, id)
+			require.NoError(t, err)
+			staff = append(staff, e)
+		}
+		require.NoError(t, uow.Delete(s, Employees, staff...)) // their addresses not loaded
+		require.NoError(t, s.Flush(ctx))
+		require.False(t, uow.Contains(s, Addresses, austin), "deleted with Peter")
+		require.True(t, uow.Contains(s, Addresses, dallas))
+		_, err = Addresses.Get(ctx, s, 8) // Samir's: deleted by foreign key, never loaded
+		require.ErrorIs(t, err, repo.ErrNotFound)
+		return nil
+	}))
+	var cities []string
+	rows, err := db.pool.Query(ctx, `SELECT city FROM addresses WHERE employee_id IN (5, 7, 8, 9) ORDER BY id`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var c string
+		require.NoError(t, rows.Scan(&c))
+		cities = append(cities, c)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"Springfield", "Dallas"}, cities)
 }

@@ -26,11 +26,12 @@ type Session struct {
 	closed    bool
 	tables    map[any]*table
 	rels      map[load.Relation]*relState
-	raised    map[[2]any]struct{} // (relation, parent) loaded with Raise
-	reached   map[[2]any]struct{} // (relation, parent) loaded once, for to-one fields left nil
-	filled    [][2]any            // (relation, parent) filled by the load under way
-	loading   bool                // a load is under way (LoadStart, not yet LoadDone or LoadFailed)
-	gone      map[any]struct{}    // rows deleted before they were inserted: never to be added again
+	raised    map[[2]any]struct{}     // (relation, parent) loaded with Raise
+	reached   map[[2]any]struct{}     // (relation, parent) loaded once, for to-one fields left nil
+	filled    [][2]any                // (relation, parent) filled by the load under way
+	loading   bool                    // a load is under way (LoadStart, not yet LoadDone or LoadFailed)
+	gone      map[any]struct{}        // rows deleted before they were inserted: never to be added again
+	byFK      map[load.Relation][]any // deleted owners whose rows the flush deletes by foreign key
 	seq       int
 }
 

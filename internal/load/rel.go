@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/kinship-go/kinship/internal/sqltext"
 	"github.com/kinship-go/kinship/repo"
 )
@@ -42,7 +43,10 @@ type Rel[P, C any] struct {
 	keyIsPrimary func() bool
 	// hasFK reports whether a row of the side with the foreign key holds one, neither NULL nor zero.
 	hasFK func(row any) bool
-	ops   ops[P, C]
+	// deleteByFK, set on HasMany and HasOne, is the DELETE of the rows whose foreign key is one
+	// of owners' keys, RETURNING them, and what reads back the keys of the rows it deleted.
+	deleteByFK func(owners []any) (string, []any, func(pgx.Rows) ([]any, error))
+	ops        ops[P, C]
 
 	newMatcher func() matcher[P, C]
 	// init sets p's field to loaded and empty; link adds c to it.
@@ -135,6 +139,7 @@ func NewHasMany[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], coll
 	r.ops = manyOps(coll)
 	childFK(&r.ops, key, fk)
 	r.keyIsPrimary, r.hasFK = isPrimary(key), setFK(fk)
+	r.deleteByFK = deleteByFK(key, fk)
 	if coll == nil {
 		r.Err = errors.New("nil collection accessor")
 	}
@@ -171,6 +176,7 @@ func NewHasOne[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], field
 	r.ops = oneOps(field, nil)
 	childFK(&r.ops, key, fk)
 	r.keyIsPrimary, r.hasFK = isPrimary(key), setFK(fk)
+	r.deleteByFK = deleteByFK(key, fk)
 	if field == nil {
 		r.Err = errors.New("nil field accessor")
 	}
@@ -207,6 +213,34 @@ func childFK[P, C any, K comparable](o *ops[P, C], key keyOf[P, K], fk repo.Ref[
 		return ok && fk.SetRef(c, k, true)
 	}
 	o.unrelate = func(_ *P, c *C) bool { var zero K; return fk.SetRef(c, zero, false) }
+}
+
+// deleteByFK makes the DELETE of the C rows whose foreign key fk holds one of the P owners' keys.
+func deleteByFK[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K]) func([]any) (string, []any, func(pgx.Rows) ([]any, error)) {
+	return func(owners []any) (string, []any, func(pgx.Rows) ([]any, error)) {
+		rc := fk.Repo()
+		keys := make([]K, 0, len(owners))
+		for _, p := range owners {
+			if k, ok := key.Ref(p.(*P)); ok {
+				keys = append(keys, k)
+			}
+		}
+		sql := "DELETE FROM " + rc.QuotedTable() + " WHERE " + sqltext.Quote(fk.Name()) + " = ANY($1) RETURNING " + rc.KeyList()
+		read := func(rows pgx.Rows) ([]any, error) {
+			var deleted []any
+			dest := make([]any, len(rc.PrimaryKey()))
+			row := new(C)
+			for rows.Next() {
+				rc.KeyDests(row, dest)
+				if err := rows.Scan(dest...); err != nil {
+					return nil, err
+				}
+				deleted = append(deleted, rc.Key(row))
+			}
+			return deleted, rows.Err()
+		}
+		return sql, []any{keys}, read
+	}
 }
 
 // setFK makes a row's foreign key, NULL or zero, count as unset.

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -58,6 +59,9 @@ type Relation interface {
 	// BelongsTo), holds one that is neither NULL nor the zero value of its type: a new row whose
 	// foreign key was never set holds none.
 	HasFK(row any) bool
+	// DeleteByFK is the DELETE of the rows (HasMany, HasOne) whose foreign key refers to one of
+	// owners, RETURNING them, and what reads back the keys of the rows it deleted.
+	DeleteByFK(owners []any) (sql string, args []any, keys func(pgx.Rows) ([]any, error))
 	// Default is the relation's declared strategy.
 	DefaultStrategy() Strategy
 }
@@ -118,6 +122,10 @@ func (r *Rel[P, C]) Unrelate(p, c any) bool {
 func (r *Rel[P, C]) Field(p any) any    { return r.ops.field(p.(*P)) }
 func (r *Rel[P, C]) SetField(p, v any)  { r.ops.setField(p.(*P), v) }
 func (r *Rel[P, C]) HasFK(row any) bool { return r.hasFK != nil && r.hasFK(row) }
+
+func (r *Rel[P, C]) DeleteByFK(owners []any) (string, []any, func(pgx.Rows) ([]any, error)) {
+	return r.deleteByFK(owners)
+}
 
 // ops are the typed operations behind Relation, made by the constructors where K is known.
 type ops[P, C any] struct {
