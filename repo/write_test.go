@@ -15,17 +15,7 @@ import (
 // namesByID reads the table back: id → name.
 func namesByID(t *testing.T, db repo.DB, table string) map[int64]string {
 	t.Helper()
-	rows, err := db.Query(context.Background(), "SELECT id, name FROM "+table)
-	require.NoError(t, err)
-	m := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var name string
-		require.NoError(t, rows.Scan(&id, &name))
-		m[id] = name
-	}
-	require.NoError(t, rows.Err())
-	return m
+	return namesOf(t, db, "SELECT id, name FROM "+table)
 }
 
 func TestInsertOneRow(t *testing.T) {

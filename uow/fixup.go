@@ -26,11 +26,12 @@ var ErrOrphan = errors.New("uow: orphan")
 var ErrConflict = errors.New("uow: conflicting edits of one relation")
 
 // sync keeps every relation's three sides in step: the owner's loaded collection (or field),
-// the row's foreign key, and the row's inverse BelongsTo field. Whichever changed since the
-// last sync wins, the collection first, then the BelongsTo field, then the foreign key; the
-// others are made to agree (relationship fix-up, as EF Core's DetectChanges does). Rows removed
-// from a collection become orphans: deleted with DeleteOrphan, else their foreign key is set
-// NULL. only, if not nil, limits the rows looked at to those just added.
+// the row's foreign key, and the row's inverse BelongsTo field (relationship fix-up, as EF
+// Core's DetectChanges does). Each row's owner is decided from every side that changed since
+// the last sync (see syncOwned); the others are made to agree. Rows that left their owner
+// become orphans: deleted with DeleteOrphan, else their foreign key is set NULL. only, if not
+// nil, limits the rows looked at to those an Add just added: such a sync moves rows to the
+// owners they name, but leaves what left a collection to the flush, which reads every owner.
 func (s *Session) sync(only map[any]bool) error {
 	for _, r := range s.model.rels {
 		var err error
@@ -101,7 +102,7 @@ func addClaim(claims []claim, c claim) []claim {
 
 // syncOwned brings a HasMany or HasOne relation in step. It reads every owner's collection
 // first, then decides each row's owner once, from what every side says changed since the last
-// sync (see the package doc, "Relationship fix-up"):
+// sync (the package doc's "Owners, moves and orphans"):
 //
 //   - one side names a new owner (a collection gained the row, its inverse field or its foreign
 //     key changed): the row moves there, whatever collection it left and in whatever order the
