@@ -136,12 +136,31 @@ func (o *One[P, C]) Loaded(p *P) bool { return p != nil && o.core.Check() == nil
 // Load loads the relation for parents already in memory: one statement per batch of 1,000
 // distinct keys, all in one round trip (select-in). It replaces what their fields held.
 func (m *Many[P, C]) Load(ctx context.Context, db repo.DB, parents ...*P) error {
+	if err := usable(db, parents); err != nil {
+		return wrap(m.core.Label(), err)
+	}
 	return wrap(m.core.Label(), m.core.Load(ctx, db, parents, nil))
 }
 
 // Load loads the relation for rows already in memory, as [Many.Load] does.
 func (o *One[P, C]) Load(ctx context.Context, db repo.DB, parents ...*P) error {
+	if err := usable(db, parents); err != nil {
+		return wrap(o.core.Label(), err)
+	}
 	return wrap(o.core.Label(), o.core.Load(ctx, db, parents, nil))
+}
+
+// usable refuses a nil DB or a nil parent, which would otherwise panic in the load.
+func usable[P any](db repo.DB, parents []*P) error {
+	if db == nil {
+		return fmt.Errorf("nil DB: %w", repo.ErrInvalid)
+	}
+	for i, p := range parents {
+		if p == nil {
+			return fmt.Errorf("parent %d is nil: %w", i, repo.ErrInvalid)
+		}
+	}
+	return nil
 }
 
 // Of returns p's collection, loading it first if it is not loaded, unless the relation's
@@ -176,7 +195,10 @@ func access[P, C any](ctx context.Context, db repo.DB, r *load.Rel[P, C], p *P) 
 		return wrap(r.Label(), err)
 	}
 	if p == nil {
-		return fmt.Errorf("rel: %s: nil row", r.Label())
+		return fmt.Errorf("rel: %s: nil row: %w", r.Label(), repo.ErrInvalid)
+	}
+	if db == nil {
+		return fmt.Errorf("rel: %s: nil DB: %w", r.Label(), repo.ErrInvalid)
 	}
 	if r.Loaded(p) {
 		return nil

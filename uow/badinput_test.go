@@ -51,6 +51,28 @@ func TestBadInputTable(t *testing.T) {
 			}
 			return uow.Add(s, Companies, c)
 		}, repo.ErrInvalid, "deleted earlier in this session"},
+		{"Add a row whose collection holds nil", func(s *uow.Session) error {
+			return uow.Add(s, Companies, &Company{Name: "x", Employees: []*Employee{{Name: "y"}, nil}})
+		}, repo.ErrInvalid, `the collection of a new companies row (id=0, name="x") holds nil at position 1`},
+		{"Flush a loaded collection a nil was appended to", func(s *uow.Session) error {
+			c, err := Companies.Get(ctx, s, 1, loadopts.With(CompanyEmployees, loadopts.Joined))
+			if err != nil {
+				return err
+			}
+			c.Employees = append(c.Employees, nil)
+			return s.Flush(ctx)
+		}, repo.ErrInvalid, "the collection of the companies row with key 1 holds nil at position 4"},
+		{"Flush a many-to-many collection holding nil", func(s *uow.Session) error {
+			e, err := Employees.Get(ctx, s, 1, loadopts.With(EmployeeSkills, loadopts.Joined))
+			if err != nil {
+				return err
+			}
+			e.Skills = append(e.Skills, nil)
+			return s.Flush(ctx)
+		}, repo.ErrInvalid, "EmployeeSkills: the collection of the employees row with key 1 holds nil"},
+		{"Load for a nil parent", func(s *uow.Session) error { return CompanyEmployees.Load(ctx, s, nil) }, repo.ErrInvalid, "parent 0 is nil"},
+		{"Load through a nil DB", func(*uow.Session) error { return CompanyEmployees.Load(ctx, nil, &Company{ID: 1}) }, repo.ErrInvalid, "nil DB"},
+		{"Of through a nil DB", func(*uow.Session) error { _, err := CompanyEmployees.Of(ctx, nil, &Company{ID: 1}); return err }, repo.ErrInvalid, "nil DB"},
 		{"Delete a nil row", func(s *uow.Session) error { return uow.Delete(s, Companies, nil) }, repo.ErrInvalid, "row 0 is nil"},
 		{"Delete a row never inserted", func(s *uow.Session) error { return uow.Delete(s, Companies, &Company{Name: "x"}) }, repo.ErrInvalid, "has no key"},
 		{"Refresh a nil row", func(s *uow.Session) error { return uow.Refresh[Company](ctx, s, Companies, nil) }, repo.ErrInvalid, "nil row"},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kinship-go/kinship/internal/load"
 	"github.com/kinship-go/kinship/rel"
+	"github.com/kinship-go/kinship/repo"
 )
 
 // ErrOrphan is matched by the error of a flush that would leave a row without an owner where
@@ -136,6 +137,9 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 		}
 		if !known && e.state != stNew {
 			continue // assigned before it was loaded: the flush loads its members first (loadAssigned)
+		}
+		if err := nilInCollection(r, ot, p); err != nil {
+			return err
 		}
 		changed = append(changed, p)
 		inPrev, inItems := membership(prev), membership(items)
@@ -329,6 +333,16 @@ func membership(list []any) func(any) bool {
 	return func(x any) bool { _, ok := set[x]; return ok }
 }
 
+// nilInCollection refuses a nil row in p's collection: a mistake in the caller's code, which
+// would otherwise be written as nothing, or panic.
+func nilInCollection(r load.Relation, ot *table, p any) error {
+	if i := r.NilAt(p); i >= 0 {
+		return fmt.Errorf("uow: relation %s: the collection of %s holds nil at position %d; take it out: %w",
+			r.Label(), describeRow(ot, p), i, repo.ErrInvalid)
+	}
+	return nil
+}
+
 // fkOf returns c's foreign key through r (a HasMany or HasOne) as fix-up compares it: nil for
 // NULL and for the zero value of its type, which names no owner (a new row's unset key).
 func fkOf(r load.Relation, c any) any {
@@ -446,6 +460,9 @@ func (s *Session) syncLinks(r load.Relation, only map[any]bool) error {
 		}
 		if known && !loaded {
 			r.Init(p) // a loaded collection set to nil is emptied, and stays loaded
+		}
+		if err := nilInCollection(r, ot, p); err != nil {
+			return err
 		}
 		for _, c := range items {
 			if s.deleted(ct, c) {

@@ -76,6 +76,9 @@ func (s *Session) add(t *table, row any, added map[any]bool) error {
 		if !rel.Cascades(r.Cascades()).Has(rel.SaveUpdate) {
 			continue
 		}
+		if err := nilInCollection(r, t, row); err != nil {
+			return err
+		}
 		items, _ := r.Items(row)
 		if len(items) == 0 {
 			continue

@@ -27,6 +27,8 @@ type Relation interface {
 	Items(p any) ([]any, bool)
 	// IsLoaded reports whether p's field is loaded, without copying it.
 	IsLoaded(p any) bool
+	// NilAt returns the position of the first nil row in p's collection, or -1.
+	NilAt(p any) int
 	// Append adds c to p's field (sets it, for a to-one relation); Detach removes it.
 	Append(p, c any)
 	Detach(p, c any)
@@ -105,9 +107,15 @@ func (r *Rel[P, C]) Other() (repo.Untyped, error) {
 	return rc.Untyped(), nil
 }
 
-func (r *Rel[P, C]) FieldAddr(p any) any        { return r.ops.fieldAddr(p.(*P)) }
-func (r *Rel[P, C]) Items(p any) ([]any, bool)  { return r.ops.items(p.(*P)) }
-func (r *Rel[P, C]) IsLoaded(p any) bool        { return r.loaded(p.(*P)) }
+func (r *Rel[P, C]) FieldAddr(p any) any       { return r.ops.fieldAddr(p.(*P)) }
+func (r *Rel[P, C]) Items(p any) ([]any, bool) { return r.ops.items(p.(*P)) }
+func (r *Rel[P, C]) IsLoaded(p any) bool       { return r.loaded(p.(*P)) }
+func (r *Rel[P, C]) NilAt(p any) int {
+	if r.ops.nilAt == nil {
+		return -1
+	}
+	return r.ops.nilAt(p.(*P))
+}
 func (r *Rel[P, C]) Append(p, c any)            { r.ops.add(p.(*P), c.(*C)) }
 func (r *Rel[P, C]) Detach(p, c any)            { r.ops.detach(p.(*P), c.(*C)) }
 func (r *Rel[P, C]) Init(p any)                 { r.init(p.(*P)) }
@@ -139,6 +147,7 @@ type ops[P, C any] struct {
 	unrelate  func(*P, *C) bool
 	field     func(*P) any
 	setField  func(*P, any)
+	nilAt     func(*P) int // set on collections
 }
 
 func boxed[T any, K comparable](f func(*T) (K, bool)) func(*T) (any, bool) {
@@ -156,6 +165,14 @@ func manyOps[P, C any](coll func(*P) *[]*C) ops[P, C] {
 		fieldAddr: func(p *P) any { return coll(p) },
 		field:     func(p *P) any { return *coll(p) },
 		setField:  func(p *P, v any) { *coll(p), _ = v.([]*C) },
+		nilAt: func(p *P) int {
+			for i, c := range *coll(p) {
+				if c == nil {
+					return i
+				}
+			}
+			return -1
+		},
 		items: func(p *P) ([]any, bool) {
 			s := *coll(p)
 			if s == nil {
