@@ -7,8 +7,8 @@
 //
 //	var Model = uow.MustModel(CompanyEmployees, EmployeeCompany) // their Repos come along
 //
-// [NewModel] checks the whole graph when it is made — a relation declared wrong, two relations
-// filling one field, DeleteOrphan on rows with two owners, a foreign key that cannot be NULL
+// [NewModel] checks the whole graph when it is made — a relation declared wrong, two Repos over
+// one table (a session would hold two instances of one row), two relations filling one field, DeleteOrphan on rows with two owners, a foreign key that cannot be NULL
 // without a Delete cascade, a cycle between tables — and says what to change ([ModelError]).
 // Cascades and fix-up follow the model's relations only: a relation left out of it still loads
 // through a session, but the session does not keep it in step.

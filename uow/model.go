@@ -57,7 +57,8 @@ func (e *ModelError) Is(target error) bool { return target == repo.ErrInvalid }
 
 // NewModel makes a model of parts: relations (from package rel) and Repos. The Repos a relation
 // joins are included without being named. It checks the whole graph: every relation declared
-// right and joining declared Repos; no two relations filling one field; DeleteOrphan on rows with
+// right and joining declared Repos; no two Repos over one table; no two relations filling one
+// field; DeleteOrphan on rows with
 // only one owning relation; no relation whose foreign key cannot be NULL without rel.Delete
 // (deleting the owner would have to set it NULL, which can only fail); no cycle between tables,
 // which would need an UPDATE after the INSERTs (self-referential tables are fine: their rows are
@@ -138,6 +139,13 @@ func (m *Model) addRelation(r load.Relation) error {
 }
 
 func (m *Model) validate() error {
+	tables := map[string]*tableDef{}
+	for _, t := range m.tables {
+		if prev, dup := tables[t.u.Table()]; dup && prev != t {
+			return &ModelError{Table: t.u.Table(), Problem: "two Repos are declared over this table; a session would hold two instances of one row and write both: declare the table once and share its Repo"}
+		}
+		tables[t.u.Table()] = t
+	}
 	for _, t := range m.tables {
 		// Two relations filling one field: their accessors return the same address.
 		probe := t.u.New()

@@ -551,6 +551,9 @@ func TestModelValidation(t *testing.T) {
 		{"DeleteOrphan with two owners", []any{FiredEmployees, rel.HasMany(EmployeeID, EmployeeManagerID, func(e *Employee) *[]*Employee { return &e.Reports }, rel.Named("Reports2"))}, "owns them too"},
 		{"NOT NULL foreign key without Delete", []any{EmployeeAddresses}, "cannot be NULL"},
 		{"a relation's own mistake", []any{rel.HasMany(CompanyID, EmployeeCompanyID, coll, rel.Cascade(rel.PassiveDeletes))}, "PassiveDeletes needs Delete"},
+		{"two Repos over one table", []any{CompanyEmployees, repo.MustNew("companies",
+			repo.Serial("id", func(c *Company) *int64 { return &c.ID }), repo.Col("name", func(c *Company) *string { return &c.Name }))},
+			"table companies: two Repos are declared over this table"},
 		{"DeleteOrphan on many-to-many", []any{rel.ManyToMany(EmployeeID, SkillID, rel.Through{Table: "employee_skills", From: "employee_id", To: "skill_id"},
 			func(e *Employee) *[]*Skill { return &e.Skills }, rel.Cascade(rel.All, rel.DeleteOrphan))}, "many-to-many"},
 	} {
