@@ -28,8 +28,14 @@
 //		return uow.Add(s, Employees, &Employee{Name: "Lisa", CompanyID: &c.ID})
 //	})
 //
+// Inside Run's function, ending the unit of work is Run's: the session's Commit and Rollback
+// (and its Tx's) are [ErrRunEnds] and change nothing — return nil to commit, an error to roll
+// back. A Run on a pgx.Tx (the caller's, or s.Tx() inside another Run) is a nested unit of work:
+// a savepoint, rolled back alone when its function fails, with a session of its own.
+//
 // [Begin], [Session.Flush], [Session.Commit] and [Session.Rollback] are there for code that
-// needs them; [Attach] puts a session on a transaction the caller manages.
+// needs them; [Attach] puts a session on a transaction the caller manages. A session used after
+// it ended is [ErrEnded].
 //
 // A Session is a repo.DB. Every query through it autoflushes first (so that it sees what the
 // session added; [Autoflush] turns that off), and every row it reads is resolved to the one

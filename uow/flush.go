@@ -37,7 +37,7 @@ var ErrStale = repo.ErrStale
 // must be rolled back.
 func (s *Session) Flush(ctx context.Context) error {
 	if s.closed {
-		return errClosed
+		return ErrEnded
 	}
 	if s.flushing {
 		return nil

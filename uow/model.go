@@ -280,6 +280,14 @@ func (m *Model) rank() error {
 	return nil
 }
 
-var errClosed = errors.New("uow: the session has ended (Commit or Rollback); begin another")
+// ErrEnded is matched by the error of any use of a session after it ended (Commit, Rollback,
+// or the end of its Run): begin another.
+var ErrEnded = errors.New("uow: the session has ended (Commit or Rollback); begin another")
+
+// ErrRunEnds is matched by the error of Commit or Rollback called inside [Run]'s function, on
+// the session or its transaction: ending the unit of work is Run's job (return nil to commit,
+// an error to roll back), and a COMMIT behind its back would make Run report a failure for work
+// that was committed. Nothing is committed or rolled back.
+var ErrRunEnds = errors.New("uow: inside Run, Run commits or rolls back: return nil from the function to commit, an error to roll back")
 
 var errInvalid = repo.ErrInvalid

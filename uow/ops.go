@@ -35,7 +35,7 @@ func Add[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 
 func usable[T any](s *Session, r *repo.Repo[T]) error {
 	if s == nil || s.closed {
-		return errClosed
+		return ErrEnded
 	}
 	if r == nil {
 		return fmt.Errorf("uow: nil Repo: %w", repo.ErrInvalid)

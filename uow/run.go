@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -78,6 +79,14 @@ func Retryable(err error) bool {
 // not have effects outside the database that cannot be repeated. A COMMIT whose outcome is
 // unknown is [ErrAmbiguousCommit] and is not retried.
 //
+// Inside fn, committing or rolling back is Run's: the session's Commit and Rollback, and those
+// of its Tx, are [ErrRunEnds], and change nothing. On a pgx.Tx — a transaction of the caller's,
+// or the Tx of another Run's session — Run is a nested unit of work: a SAVEPOINT, released when
+// fn succeeds and rolled back alone when it fails, with a session of its own (its rows are other
+// instances than the outer session's: flush the outer session first if the inner one must see
+// its changes). A nested Run retries nothing itself: a serialization failure aborts the whole
+// transaction, which only the outermost Run can run again.
+//
 // Run costs BEGIN and COMMIT round trips plus what the session sends.
 func Run(ctx context.Context, db Beginner, model *Model, fn func(s *Session) error, opts ...Option) error {
 	if db == nil || model == nil || fn == nil {
@@ -86,6 +95,11 @@ func Run(ctx context.Context, db Beginner, model *Model, fn func(s *Session) err
 	set, err := collect(opts)
 	if err != nil {
 		return err
+	}
+	if _, top := db.(interface {
+		BeginTx(context.Context, pgx.TxOptions) (pgx.Tx, error)
+	}); !top {
+		set.retry.attempts = 1 // a savepoint: the transaction it is in decides
 	}
 	bound := set.retry.min
 	for attempt := 1; ; attempt++ {
@@ -110,24 +124,26 @@ func Run(ctx context.Context, db Beginner, model *Model, fn func(s *Session) err
 }
 
 func runOnce(ctx context.Context, db Beginner, model *Model, set settings, fn func(*Session) error) (err error) {
-	tx, err := db.BeginTx(ctx, set.tx)
+	tx, err := begin(ctx, db, set.tx)
 	if err != nil {
 		return fmt.Errorf("uow: begin: %w", err)
 	}
 	s := newSession(model, tx, set)
+	s.inRun = true
 	ended := false
 	defer func() {
 		// fn or the flush panicked (the panic goes on), or fn called runtime.Goexit (t.FailNow
 		// in a test): the transaction must not keep its connection.
 		if !ended {
-			s.Rollback(context.WithoutCancel(ctx))
+			s.rollback(context.WithoutCancel(ctx))
 		}
 	}()
 	if err = fn(s); err != nil {
-		s.Rollback(context.WithoutCancel(ctx))
+		s.rollback(context.WithoutCancel(ctx))
 	} else {
-		err = s.Commit(ctx)
+		err = s.commit(ctx)
 	}
+	s.inRun = false
 	ended = true
 	return err
 }

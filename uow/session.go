@@ -24,6 +24,7 @@ type Session struct {
 	autoflush bool
 	flushing  bool
 	closed    bool
+	inRun     bool // Run ends it: Commit and Rollback from its function are refused
 	tables    map[any]*table
 	rels      map[load.Relation]*relState
 	raised    map[[2]any]struct{}     // (relation, parent) loaded with Raise
@@ -89,9 +90,28 @@ func Autoflush(on bool) Option { return optionFunc(func(s *settings) { s.autoflu
 // TxOptions sets the transaction's isolation level, access mode and deferrable mode.
 func TxOptions(o pgx.TxOptions) Option { return optionFunc(func(s *settings) { s.tx = o }) }
 
-// Beginner starts transactions: *pgxpool.Pool, *pgx.Conn and pgx.Tx (a savepoint) all do.
+// Beginner starts transactions: *pgxpool.Pool and *pgx.Conn begin one (with the options of
+// [TxOptions]), a pgx.Tx begins a savepoint in its transaction — a nested unit of work, rolled
+// back alone when it fails.
 type Beginner interface {
-	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// begin starts the session's transaction on db: BeginTx with o where db has it, a savepoint
+// (Begin) on a pgx.Tx, which takes no options.
+func begin(ctx context.Context, db Beginner, o pgx.TxOptions) (pgx.Tx, error) {
+	if db == nil {
+		return nil, fmt.Errorf("uow: nil db: %w", repo.ErrInvalid)
+	}
+	if b, ok := db.(interface {
+		BeginTx(context.Context, pgx.TxOptions) (pgx.Tx, error)
+	}); ok {
+		return b.BeginTx(ctx, o)
+	}
+	if o != (pgx.TxOptions{}) {
+		return nil, fmt.Errorf("uow: TxOptions on a nested unit of work (a savepoint of %T) cannot apply: the transaction it is in has its own: %w", db, repo.ErrInvalid)
+	}
+	return db.Begin(ctx)
 }
 
 func collect(opts []Option) (settings, error) {
@@ -114,7 +134,7 @@ func Begin(ctx context.Context, db Beginner, model *Model, opts ...Option) (*Ses
 	if err != nil {
 		return nil, err
 	}
-	tx, err := db.BeginTx(ctx, set.tx)
+	tx, err := begin(ctx, db, set.tx)
 	if err != nil {
 		return nil, fmt.Errorf("uow: begin: %w", err)
 	}
@@ -147,14 +167,33 @@ func newSession(m *Model, tx pgx.Tx, set settings) *Session {
 	}
 }
 
-// Tx returns the session's transaction.
-func (s *Session) Tx() pgx.Tx { return s.tx }
+// Tx returns the session's transaction. Inside [Run], its Commit and Rollback are refused
+// ([ErrRunEnds]); its Begin starts a savepoint, as Run on it does.
+func (s *Session) Tx() pgx.Tx {
+	if s.inRun {
+		return runTx{s.tx}
+	}
+	return s.tx
+}
+
+// runTx is a Run's transaction as its function sees it: it cannot end it.
+type runTx struct{ pgx.Tx }
+
+func (runTx) Commit(context.Context) error   { return ErrRunEnds }
+func (runTx) Rollback(context.Context) error { return ErrRunEnds }
 
 // Commit flushes and commits; the session ends. A COMMIT whose outcome is unknown because the
-// connection broke is [ErrAmbiguousCommit].
+// connection broke is [ErrAmbiguousCommit]. Inside [Run] it is [ErrRunEnds].
 func (s *Session) Commit(ctx context.Context) error {
+	if s.inRun {
+		return ErrRunEnds
+	}
+	return s.commit(ctx)
+}
+
+func (s *Session) commit(ctx context.Context) error {
 	if s.closed {
-		return errClosed
+		return ErrEnded
 	}
 	if err := s.Flush(ctx); err != nil {
 		s.closed = true
@@ -170,8 +209,15 @@ func (s *Session) Commit(ctx context.Context) error {
 }
 
 // Rollback rolls the transaction back, forgetting every change; the session ends, and its rows
-// no longer tell what the database holds.
+// no longer tell what the database holds. Inside [Run] it is [ErrRunEnds].
 func (s *Session) Rollback(ctx context.Context) error {
+	if s.inRun {
+		return ErrRunEnds
+	}
+	return s.rollback(ctx)
+}
+
+func (s *Session) rollback(ctx context.Context) error {
 	if s.closed {
 		return nil
 	}
@@ -205,7 +251,7 @@ func (s *Session) relState(r load.Relation) *relState {
 
 func (s *Session) before(ctx context.Context) error {
 	if s.closed {
-		return errClosed
+		return ErrEnded
 	}
 	// A load autoflushes once, when it starts (LoadStart): between its statements (a select-in
 	// or subquery after the query that read the parents) a flush would take the fields the
