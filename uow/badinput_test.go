@@ -70,6 +70,18 @@ func TestBadInputTable(t *testing.T) {
 			e.Skills = append(e.Skills, nil)
 			return s.Flush(ctx)
 		}, repo.ErrInvalid, "EmployeeSkills: the collection of the employees row with key 1 holds nil"},
+		{"Load through a session a relation its model does not have", func(s *uow.Session) error {
+			_, err := Employees.Find(ctx, s, loadopts.With(EmployeeAddresses, loadopts.SelectIn))
+			return err
+		}, repo.ErrInvalid, "relation EmployeeAddresses is not in the session's model"},
+		{"Of through a session, of a relation its model does not have", func(s *uow.Session) error {
+			e, err := Employees.Get(ctx, s, 1)
+			if err != nil {
+				return err
+			}
+			_, err = EmployeeAddresses.Of(ctx, s, e)
+			return err
+		}, repo.ErrInvalid, "add it to uow.NewModel"},
 		{"Load for a nil parent", func(s *uow.Session) error { return CompanyEmployees.Load(ctx, s, nil) }, repo.ErrInvalid, "parent 0 is nil"},
 		{"Load through a nil DB", func(*uow.Session) error { return CompanyEmployees.Load(ctx, nil, &Company{ID: 1}) }, repo.ErrInvalid, "nil DB"},
 		{"Of through a nil DB", func(*uow.Session) error { _, err := CompanyEmployees.Of(ctx, nil, &Company{ID: 1}); return err }, repo.ErrInvalid, "nil DB"},

@@ -18,6 +18,7 @@ type Model struct {
 	rels   []load.Relation
 	// inverse pairs a HasMany or HasOne with the BelongsTo over the same foreign key.
 	inverse map[load.Relation]load.Relation
+	has     map[load.Relation]bool // the model's relations, as a set
 	// byFK holds the relations whose rows a delete cascade removes with one DELETE … WHERE fk =
 	// ANY($1) RETURNING, without loading them first: see leafOf.
 	byFK map[load.Relation]bool
@@ -64,7 +65,7 @@ func (e *ModelError) Is(target error) bool { return target == repo.ErrInvalid }
 // which would need an UPDATE after the INSERTs (self-referential tables are fine: their rows are
 // ordered).
 func NewModel(parts ...any) (*Model, error) {
-	m := &Model{byRepo: map[any]*tableDef{}, inverse: map[load.Relation]load.Relation{}, byFK: map[load.Relation]bool{}}
+	m := &Model{byRepo: map[any]*tableDef{}, inverse: map[load.Relation]load.Relation{}, byFK: map[load.Relation]bool{}, has: map[load.Relation]bool{}}
 	seen := map[load.Relation]bool{}
 	for i, p := range parts {
 		switch p := p.(type) {
@@ -135,6 +136,7 @@ func (m *Model) addRelation(r load.Relation) error {
 		o.holds = append(o.holds, r)
 	}
 	m.rels = append(m.rels, r)
+	m.has[r] = true
 	return nil
 }
 

@@ -439,8 +439,15 @@ func (s *Session) loadedBelongsTo(r load.Relation, c any, items []any) {
 }
 
 // LoadStart implements load.Observer: a load begins, after an autoflush, before it sets any
-// field, so that the flush's fix-up sees only the caller's changes.
-func (s *Session) LoadStart(ctx context.Context) error {
+// field, so that the flush's fix-up sees only the caller's changes. A relation the model does
+// not have is refused: the session would load it but neither cascade through it nor keep it in
+// step, so that a row put in its collection would silently never be written.
+func (s *Session) LoadStart(ctx context.Context, rels []load.Relation) error {
+	for _, r := range rels {
+		if !s.model.has[r] {
+			return fmt.Errorf("uow: relation %s is not in the session's model, so its cascades and fix-up would not apply: add it to uow.NewModel, or load it through the pool or transaction instead: %w", r.Label(), repo.ErrInvalid)
+		}
+	}
 	if err := s.before(ctx); err != nil {
 		return err
 	}

@@ -94,7 +94,7 @@ func (p *Plan[T]) Find(ctx context.Context, db repo.DB, sel *repo.Select[T]) (_ 
 	if err := checkTree(p.nodes); err != nil {
 		return nil, err
 	}
-	x, err := newRun(ctx, db)
+	x, err := newRun(ctx, db, p.nodes)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func (r *Rel[P, C]) Load(ctx context.Context, db repo.DB, parents []*P, s *Spec[
 	}
 	n := &nodeOf[P, C]{rel: r, spec: *s}
 	n.spec.Strategy = SelectIn
-	x, err := newRun(ctx, db)
+	x, err := newRun(ctx, db, []node{n})
 	if err != nil {
 		return err
 	}

@@ -23,9 +23,10 @@ type run struct {
 // Observer is implemented by a DB that wants to know when a load fills a relation's field (a
 // unit-of-work session: what the field holds then is its clean state).
 type Observer interface {
-	// LoadStart tells that a load begins, before it touches any field or sends anything: its
-	// statements follow, then LoadDone or LoadFailed. An error stops the load before it starts.
-	LoadStart(ctx context.Context) error
+	// LoadStart tells that a load of the relations rels begins, before it touches any field or
+	// sends anything: its statements follow, then LoadDone or LoadFailed. An error stops the
+	// load before it starts.
+	LoadStart(ctx context.Context, rels []Relation) error
 	Filled(r Relation, parent any)
 	// Raised tells that a query loaded parent with Raise for r: reaching r must fail.
 	Raised(r Relation, parent any)
@@ -48,14 +49,25 @@ func (x *run) end(err error) {
 }
 
 // newRun starts a load on db; end must follow if it returns no error.
-func newRun(ctx context.Context, db repo.DB) (*run, error) {
+func newRun(ctx context.Context, db repo.DB, nodes []node) (*run, error) {
 	obs, _ := db.(Observer)
 	if obs != nil {
-		if err := obs.LoadStart(ctx); err != nil {
+		if err := obs.LoadStart(ctx, relationsOf(nodes, nil)); err != nil {
 			return nil, err
 		}
 	}
 	return &run{ctx: ctx, db: db, obs: obs}, nil
+}
+
+// relationsOf appends to out the relations of nodes and of the nodes below them.
+func relationsOf(nodes []node, out []Relation) []Relation {
+	for _, n := range nodes {
+		if r, ok := n.edge().(Relation); ok {
+			out = append(out, r)
+		}
+		out = relationsOf(*n.children(), out)
+	}
+	return out
 }
 
 // init sets p's field of r loaded and empty, and tells the observer.
