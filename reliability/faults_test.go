@@ -50,6 +50,19 @@ func (h *hook) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQuer
 }
 func (h *hook) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// TraceBatchStart calls the function with each statement of a batch before pgx sends it: the
+// flush sends a table's one-row INSERTs (and its DELETEs and UPDATEs) as a batch.
+func (h *hook) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	if f := h.f.Load(); f != nil && d.Batch != nil {
+		for _, q := range d.Batch.QueuedQueries {
+			(*f)(q.SQL)
+		}
+	}
+	return ctx
+}
+func (h *hook) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (h *hook) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
 // on calls f once, for the first statement that starts with prefix (case-insensitive).
 func (h *hook) on(prefix string, f func()) {
 	var once sync.Once

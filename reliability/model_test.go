@@ -41,6 +41,15 @@ type Employee struct {
 	Manager   *Employee
 	Reports   []*Employee
 	Skills    []*Skill
+	Badges    []*Badge
+}
+
+// A Badge is the leaf level: employees own their badges (DeleteOrphan), and badges own nothing,
+// so a delete cascade deletes them by their foreign key without loading them.
+type Badge struct {
+	ID         int64
+	EmployeeID int64
+	Label      string
 }
 
 type Skill struct {
@@ -65,6 +74,14 @@ var (
 	Knows     = rel.ManyToMany(employeeID, skillID, rel.Through{Table: "employee_skills", From: "employee_id", To: "skill_id"},
 		func(e *Employee) *[]*Skill { return &e.Skills }, rel.Named("Knows"))
 
+	badgeID         = repo.Serial("id", func(b *Badge) *int64 { return &b.ID })
+	badgeEmployeeID = repo.Col("employee_id", func(b *Badge) *int64 { return &b.EmployeeID })
+	badgeLabel      = repo.Col("label", func(b *Badge) *string { return &b.Label })
+	Badges          = repo.MustNew("badges", badgeID, badgeEmployeeID, badgeLabel)
+	// Wears is the same in both models: a badge taken out of the collection is deleted, and so
+	// are an employee's badges when it is deleted (by foreign key where they are not loaded).
+	Wears = rel.HasMany(employeeID, badgeEmployeeID, func(e *Employee) *[]*Badge { return &e.Badges }, rel.Named("Wears"), rel.Cascade(rel.All, rel.DeleteOrphan))
+
 	coll = func(c *Company) *[]*Employee { return &c.Employees }
 	// Keeping: a fired employee stays, without a company. Owning: a fired employee is deleted.
 	Keeping = rel.HasMany(companyID, employeeCompanyID, coll, rel.Named("Keeping"), rel.Cascade(rel.All))
@@ -78,8 +95,8 @@ var (
 
 	// The Owning model has no Reports: DeleteOrphan on employees allows only one relation that
 	// owns them (uow.NewModel refuses the other), so there the manager is a BelongsTo alone.
-	keepingModel = uow.MustModel(Keeping, Back, Knows, Manages, Reports)
-	owningModel  = uow.MustModel(Owning, Back, Knows, Manages)
+	keepingModel = uow.MustModel(Keeping, Back, Knows, Manages, Reports, Wears)
+	owningModel  = uow.MustModel(Owning, Back, Knows, Manages, Wears)
 )
 
 const ddl = `
@@ -87,7 +104,8 @@ CREATE TABLE companies (id bigserial PRIMARY KEY, name text NOT NULL);
 CREATE TABLE employees (id bigserial PRIMARY KEY, name text NOT NULL, company_id bigint REFERENCES companies,
 	manager_id bigint REFERENCES employees, tags text[]);
 CREATE TABLE skills (id bigserial PRIMARY KEY, name text NOT NULL);
-CREATE TABLE employee_skills (employee_id bigint NOT NULL REFERENCES employees, skill_id bigint NOT NULL REFERENCES skills, PRIMARY KEY (employee_id, skill_id));`
+CREATE TABLE employee_skills (employee_id bigint NOT NULL REFERENCES employees, skill_id bigint NOT NULL REFERENCES skills, PRIMARY KEY (employee_id, skill_id));
+CREATE TABLE badges (id bigserial PRIMARY KEY, employee_id bigint NOT NULL REFERENCES employees, label text NOT NULL);`
 
 // keysDDL makes the model's keys come from where a multi-row INSERT cannot guess them: the
 // companies' from a trigger that shuffles them (a permutation of the sequence's values), the
@@ -109,6 +127,12 @@ type world struct {
 	employees map[int]staff
 	skills    map[int]string
 	knows     map[[2]int]bool // (employee, skill)
+	badges    map[int]badge
+}
+
+type badge struct {
+	employee int
+	label    string
 }
 
 type staff struct {
@@ -133,16 +157,22 @@ func (w *world) nameTaken(c int, name string, except int) bool {
 }
 
 func newWorld() *world {
-	return &world{companies: map[int]string{}, employees: map[int]staff{}, skills: map[int]string{}, knows: map[[2]int]bool{}}
+	return &world{companies: map[int]string{}, employees: map[int]staff{}, skills: map[int]string{}, knows: map[[2]int]bool{}, badges: map[int]badge{}}
 }
 
 func (w *world) clone() *world {
-	return &world{maps.Clone(w.companies), maps.Clone(w.employees), maps.Clone(w.skills), maps.Clone(w.knows)}
+	return &world{maps.Clone(w.companies), maps.Clone(w.employees), maps.Clone(w.skills), maps.Clone(w.knows), maps.Clone(w.badges)}
 }
 
-// deleteEmployee deletes an employee, its links, and makes its reports manager-less.
+// deleteEmployee deletes an employee, its links and its badges, and makes its reports
+// manager-less.
 func (w *world) deleteEmployee(e int) {
 	delete(w.employees, e)
+	for id, b := range w.badges {
+		if b.employee == e {
+			delete(w.badges, id)
+		}
+	}
 	for k := range w.knows {
 		if k[0] == e {
 			delete(w.knows, k)
@@ -170,6 +200,17 @@ func (w *world) staffOf(c int) []int {
 	var out []int
 	for id, x := range w.employees {
 		if x.company == c {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (w *world) badgesOf(e int) []int {
+	var out []int
+	for id, b := range w.badges {
+		if b.employee == e {
 			out = append(out, id)
 		}
 	}
@@ -230,15 +271,18 @@ type harness struct {
 	comps  map[int]*Company
 	emps   map[int]*Employee
 	sks    map[int]*Skill
+	bdgs   map[int]*Badge
 	hc     map[*Company]int
 	he     map[*Employee]int
 	hs     map[*Skill]int
+	hb     map[*Badge]int
 }
 
 const (
 	kindCompany = iota + 1
 	kindEmployee
 	kindSkill
+	kindBadge
 )
 
 func newHarness(ctx context.Context, pool *pgxpool.Pool, log func(string, ...any)) *harness {
@@ -265,8 +309,8 @@ func (h *harness) begin(t *rapid.T, owning bool) {
 	}
 	h.log("begin (owning: %v)", owning)
 	h.s, h.owning = s, owning
-	h.comps, h.emps, h.sks = map[int]*Company{}, map[int]*Employee{}, map[int]*Skill{}
-	h.hc, h.he, h.hs = map[*Company]int{}, map[*Employee]int{}, map[*Skill]int{}
+	h.comps, h.emps, h.sks, h.bdgs = map[int]*Company{}, map[int]*Employee{}, map[int]*Skill{}, map[int]*Badge{}
+	h.hc, h.he, h.hs, h.hb = map[*Company]int{}, map[*Employee]int{}, map[*Skill]int{}, map[*Badge]int{}
 }
 
 func (h *harness) company(t *rapid.T, hd int) *Company {
@@ -278,6 +322,8 @@ func (h *harness) employee(t *rapid.T, hd int) *Employee {
 }
 
 func (h *harness) skill(t *rapid.T, hd int) *Skill { return rowAt(t, h, hd, Skills, h.sks, h.hs) }
+
+func (h *harness) badge(t *rapid.T, hd int) *Badge { return rowAt(t, h, hd, Badges, h.bdgs, h.hb) }
 
 // rowAt returns the row of handle hd in the open session: the instance the test holds (in
 // rows), or the one Get reads by its committed key, which it then records (in rows and known).
@@ -304,6 +350,10 @@ func (h *harness) employeeHandle(t *rapid.T, e *Employee) int {
 
 func (h *harness) skillHandle(t *rapid.T, k *Skill) int {
 	return handleOf(t, h, kindSkill, "a skill", k, k.ID, h.hs, h.sks)
+}
+
+func (h *harness) badgeHandle(t *rapid.T, b *Badge) int {
+	return handleOf(t, h, kindBadge, "a badge", b, b.ID, h.hb, h.bdgs)
 }
 
 // handleOf returns the handle of row, of the given kind and key id: the one it has, or that of
@@ -356,6 +406,62 @@ func (h *harness) collection(t *rapid.T, hd int, how loadopts.Strategy) []*Emplo
 	}
 	h.checkMembers(t, fmt.Sprintf("company %d's employees", hd), es, h.pending.staffOf(hd))
 	return es
+}
+
+// newBadge makes a new badge, known to the test; the model has it once the caller says whose.
+func (h *harness) newBadge(label string) (*Badge, int) {
+	b, hd := &Badge{Label: label}, h.handle()
+	h.bdgs[hd], h.hb[b] = b, hd
+	return b, hd
+}
+
+// newBadges gives e, a new employee of handle he, 0 to 2 new badges in its collection, or
+// leaves the collection nil (not loaded, which for a new row means none).
+func (h *harness) newBadges(t *rapid.T, e *Employee, he int) {
+	n := rapid.IntRange(0, 2).Draw(t, "badges")
+	if n == 0 && rapid.Bool().Draw(t, "nil badges") {
+		return
+	}
+	e.Badges = []*Badge{}
+	for range n {
+		b, hb := h.newBadge(names.Draw(t, "label"))
+		e.Badges = append(e.Badges, b)
+		h.pending.badges[hb] = badge{he, b.Label}
+	}
+}
+
+// badgesOf returns employee hd's badges, loaded through the session if they are not (with how,
+// or Lazy through Of), after a flush, as collection does, and checks them against the model.
+func (h *harness) badgesOf(t *rapid.T, hd int, how loadopts.Strategy) []*Badge {
+	e := h.employee(t, hd)
+	h.flush(t)
+	if !Wears.Loaded(e) && how != loadopts.Lazy {
+		if _, err := Employees.Find(h.ctx, h.s, employeeID.Eq(e.ID), loadopts.With(Wears, how)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bs, err := Wears.Of(h.ctx, h.s, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.checkBadges(t, fmt.Sprintf("employee %d's badges", hd), hd, bs)
+	return bs
+}
+
+func (h *harness) checkBadges(t *rapid.T, what string, he int, bs []*Badge) {
+	var got []int
+	for _, b := range bs {
+		hb := h.badgeHandle(t, b)
+		got = append(got, hb)
+		if x, ok := h.pending.badges[hb]; ok && x.label != b.Label {
+			t.Fatalf("in the session, %s: badge %d %q, model %q", what, hb, b.Label, x.label)
+		}
+	}
+	slices.Sort(got)
+	if want := h.pending.badgesOf(he); !slices.Equal(got, want) {
+		h.log("FAIL in the session, %s: %v, model %v", what, got, want)
+		t.Fatalf("in the session, %s: %v, model %v", what, got, want)
+	}
 }
 
 func (h *harness) reports(t *rapid.T, hd int) []*Employee {
@@ -414,6 +520,11 @@ func (h *harness) commit(t *rapid.T) {
 	for hd := range h.pending.skills {
 		if k, ok := h.sks[hd]; ok {
 			learn(kindSkill, hd, k.ID)
+		}
+	}
+	for hd := range h.pending.badges {
+		if b, ok := h.bdgs[hd]; ok {
+			learn(kindBadge, hd, b.ID)
 		}
 	}
 	h.committed = h.pending.clone()
@@ -512,6 +623,24 @@ func (h *harness) checkDatabase(t *rapid.T) {
 	if !maps.Equal(gotK, wantK) {
 		t.Fatalf("links: database %v, model %v", gotK, wantK)
 	}
+	type bdg struct {
+		employee int64
+		label    string
+	}
+	wantB, gotB := map[int64]bdg{}, map[int64]bdg{}
+	for hd, b := range w.badges {
+		wantB[h.ids[hd]] = bdg{h.ids[b.employee], b.label}
+	}
+	read(`SELECT id, employee_id, label FROM badges`, func(r pgx.Rows) error {
+		var id int64
+		var b bdg
+		err := r.Scan(&id, &b.employee, &b.label)
+		gotB[id] = b
+		return err
+	})
+	if !maps.Equal(gotB, wantB) {
+		t.Fatalf("badges: database %v, model %v", gotB, wantB)
+	}
 }
 
 // checkFreshSession loads the whole graph through a new session, each relation with a random
@@ -543,7 +672,8 @@ func (h *harness) checkFreshSession(t *rapid.T) {
 		}
 	}
 	es, err := Employees.Find(h.ctx, s, loadopts.With(Knows, eagerDraw(t, "fresh skills")),
-		loadopts.With(Manages, eagerDraw(t, "fresh managers")), loadopts.With(Reports, eagerDraw(t, "fresh reports")))
+		loadopts.With(Manages, eagerDraw(t, "fresh managers")), loadopts.With(Reports, eagerDraw(t, "fresh reports")),
+		loadopts.With(Wears, eagerDraw(t, "fresh badges")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -577,6 +707,15 @@ func (h *harness) checkFreshSession(t *rapid.T) {
 		for _, k := range e.Skills {
 			if k.Name != w.skills[h.byID[[2]int64{kindSkill, k.ID}]] {
 				t.Fatalf("fresh session: skill %d %q, model %q", k.ID, k.Name, w.skills[h.byID[[2]int64{kindSkill, k.ID}]])
+			}
+		}
+		got = keys(e.Badges, func(b *Badge) int64 { return b.ID })
+		if want := keys(w.badgesOf(hd), key); !slices.Equal(got, want) {
+			t.Fatalf("fresh session: employee %d's badges %v, model %v", e.ID, got, want)
+		}
+		for _, b := range e.Badges {
+			if x := w.badges[h.byID[[2]int64{kindBadge, b.ID}]]; b.Label != x.label || b.EmployeeID != e.ID {
+				t.Fatalf("fresh session: badge %d %q of %d, model %+v", b.ID, b.Label, b.EmployeeID, x)
 			}
 		}
 	}
@@ -620,9 +759,12 @@ var names = rapid.StringMatching(`[a-t]{1,6}`) // "u…" names are the unique on
 // TestUnitOfWorkAgainstAModel runs random sessions of several operations each — add a company
 // with employees, hire, move an employee by one of three mechanisms, remove one from a
 // collection, replace a collection, set or clear a manager (the self-referential relation),
-// learn and forget skills (the many-to-many), rename, delete, load with a random strategy,
-// flush — ended by a commit or a rollback, in sessions of a model whose company–employee
-// relation keeps or deletes (DeleteOrphan) the employees it loses. In the session, what a
+// learn and forget skills (the many-to-many), give, take off, move and read badges (the leaf
+// level, which delete cascades reach by foreign key unless loaded or held; moved by key, a
+// badge survives its old employee deleted in the same flush), rename, delete (the badges
+// loaded first, or some held, or neither), load with a random strategy, flush — ended by a
+// commit or a rollback, in sessions of a model whose company–employee relation keeps or
+// deletes (DeleteOrphan) the employees it loses. In the session, what a
 // load or a collection shows must be the model's pending state; after a commit the database
 // (read with plain SQL) and a fresh session's loaded graph must equal the model; after a
 // rollback the database must equal the model as of the last commit.
@@ -635,7 +777,7 @@ func TestUnitOfWorkAgainstAModel(t *testing.T) {
 	}
 	pool := pgtest.NewPool(t, echo...)
 	rapid.Check(t, func(rt *rapid.T) {
-		_, err := pool.Exec(ctx, `DROP TABLE IF EXISTS employee_skills, skills, employees, companies;
+		_, err := pool.Exec(ctx, `DROP TABLE IF EXISTS badges, employee_skills, skills, employees, companies;
 			DROP FUNCTION IF EXISTS shuffle_company_id; DROP SEQUENCE IF EXISTS company_keys, employee_keys;`+ddl+keysDDL)
 		if err != nil {
 			rt.Fatal(err)
@@ -670,7 +812,8 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 			open(t)
 			c, hc := h.newCompany(names.Draw(t, "company"))
 			for range rapid.IntRange(0, 2).Draw(t, "staff") {
-				e, _ := h.newEmployee(names.Draw(t, "employee"), hc)
+				e, he := h.newEmployee(names.Draw(t, "employee"), hc)
+				h.newBadges(t, e, he)
 				c.Employees = append(c.Employees, e)
 			}
 			h.log("add company %d with %d employees", hc, len(c.Employees))
@@ -710,11 +853,17 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 				return
 			}
 			e, he := h.newEmployee(name, hc)
+			h.newBadges(t, e, he)
 			delete(h.pending.employees, he) // until it is in, so that collections check as they were
 			defer func() { h.pending.employees[he] = staff{e.Name, hc, hm, ""} }()
 			h.log("hire %d into company %d (%s), manager %d (%s)", he, hc, how, hm, mhow)
 			added := false
-			if hm != 0 {
+			if hm != 0 && mhow == "foreign key" && h.emps[hm] == nil && h.ids[hm] != 0 && rapid.Bool().Draw(t, "unheld manager") {
+				// The key of a committed employee the session does not hold: a delete cascade
+				// that loads it later must take this one for its report.
+				id := h.ids[hm]
+				e.ManagerID = &id
+			} else if hm != 0 {
 				m := h.employee(t, hm)
 				switch {
 				case mhow == "collection":
@@ -940,7 +1089,8 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 			}
 			var fresh []*Employee
 			for range rapid.IntRange(0, 2).Draw(t, "new") {
-				e, _ := h.newEmployee(names.Draw(t, "employee"), hc)
+				e, he := h.newEmployee(names.Draw(t, "employee"), hc)
+				h.newBadges(t, e, he)
 				fresh = append(fresh, e)
 			}
 			kept = append(kept, fresh...)
@@ -1082,6 +1232,7 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 			if he == 0 || h.owning && h.pending.survivorsManagedBy(he) {
 				t.Skip("nobody, or a manager in the Owning model")
 			}
+			h.prepareBadges(t, []int{he})
 			h.log("delete employee %d", he)
 			if err := uow.Delete(h.s, Employees, h.employee(t, he)); err != nil {
 				t.Fatal(err)
@@ -1094,11 +1245,238 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 			if hc == 0 || h.owning && h.pending.survivorsManagedBy(h.pending.staffOf(hc)...) {
 				t.Skip("no company, or a manager in the Owning model")
 			}
+			c := h.company(t, hc)
+			if rapid.Bool().Draw(t, "load staff and badges") {
+				// The company's employees and their badges in one query, before the delete.
+				h.flush(t) // a key for a new company
+				if _, err := Companies.Find(h.ctx, h.s, companyID.Eq(c.ID), loadopts.With(rel.Then(h.staffRel(), Wears), eagerDraw(t, "strategy"))); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				h.prepareBadges(t, h.pending.staffOf(hc))
+			}
 			h.log("delete company %d", hc)
-			if err := uow.Delete(h.s, Companies, h.company(t, hc)); err != nil {
+			if err := uow.Delete(h.s, Companies, c); err != nil {
 				t.Fatal(err)
 			}
 			h.pending.deleteCompany(hc)
+		},
+		"give a badge": func(t *rapid.T) {
+			// To an employee's loaded collection, or by its key set on a new badge before the
+			// Add or after it (before any flush): the key of an employee the session holds, or
+			// of a committed one it does not hold. Then, before any flush, maybe the employee
+			// deleted, or its company (read first: the employee may stay unread until the
+			// company's cascade loads it), which must take the new badge with them.
+			open(t)
+			he := pick(t, h.pending.employees, "employee", false)
+			if he == 0 {
+				t.Skip("nobody")
+			}
+			how := rapid.SampledFrom([]string{"collection", "foreign key", "key after add"}).Draw(t, "how")
+			then := rapid.SampledFrom([]string{"nothing", "delete the employee", "delete its company"}).Draw(t, "then")
+			hc := h.pending.employees[he].company
+			if then == "delete its company" && hc == 0 {
+				then = "delete the employee"
+			}
+			gone := []int{he}
+			if then == "delete its company" {
+				gone = h.pending.staffOf(hc)
+			}
+			if then != "nothing" && h.owning && h.pending.survivorsManagedBy(gone...) {
+				then = "nothing" // the Owning model cannot delete a manager
+			}
+			b, hb := h.newBadge(names.Draw(t, "label"))
+			h.log("give employee %d badge %d (%s), then %s", he, hb, how, then)
+			var c *Company
+			switch then {
+			case "delete the employee":
+				h.employee(t, he)
+			case "delete its company":
+				c = h.company(t, hc)
+			}
+			if then != "nothing" {
+				h.prepareBadges(t, gone)
+			}
+			if how == "collection" {
+				bs := h.badgesOf(t, he, draw(t, "strategy"))
+				h.employee(t, he).Badges = append(bs, b)
+				h.pending.badges[hb] = badge{he, b.Label}
+				h.join(t, true, func() error { return uow.Add(h.s, Badges, b) })
+			} else {
+				key := h.employeeKey(t, he)
+				if how == "foreign key" {
+					b.EmployeeID = key
+				}
+				if err := uow.Add(h.s, Badges, b); err != nil {
+					t.Fatal(err)
+				}
+				if how == "key after add" {
+					b.EmployeeID = key
+				} else if e := h.emps[he]; e != nil && Wears.Loaded(e) && !slices.Contains(e.Badges, b) {
+					t.Fatalf("fix-up: the badge added with its employee's key is not in its loaded collection")
+				}
+				h.pending.badges[hb] = badge{he, b.Label}
+			}
+			switch then {
+			case "delete the employee":
+				if err := uow.Delete(h.s, Employees, h.employee(t, he)); err != nil {
+					t.Fatal(err)
+				}
+				h.pending.deleteEmployee(he)
+			case "delete its company":
+				if err := uow.Delete(h.s, Companies, c); err != nil {
+					t.Fatal(err)
+				}
+				h.pending.deleteCompany(hc)
+			}
+		},
+		"take off badges": func(t *rapid.T) {
+			// One out of the loaded collection, or all: the collection emptied, set nil, or
+			// (not loaded) assigned empty, which deletes what the database holds. DeleteOrphan
+			// deletes them.
+			open(t)
+			var wearers []int
+			for he := range h.pending.employees {
+				if len(h.pending.badgesOf(he)) > 0 {
+					wearers = append(wearers, he)
+				}
+			}
+			if len(wearers) == 0 {
+				t.Skip("no badges")
+			}
+			slices.Sort(wearers)
+			he := rapid.SampledFrom(wearers).Draw(t, "employee")
+			how := rapid.SampledFrom([]string{"one", "empty", "nil", "unloaded"}).Draw(t, "how")
+			e := h.employee(t, he)
+			lost := h.pending.badgesOf(he)
+			if how == "unloaded" {
+				h.flush(t) // so that what the database holds is all it has
+				if Wears.Loaded(e) {
+					how = "empty"
+				} else {
+					e.Badges = []*Badge{}
+				}
+			}
+			if how != "unloaded" {
+				bs := h.badgesOf(t, he, draw(t, "strategy"))
+				switch how {
+				case "one":
+					hb := rapid.SampledFrom(lost).Draw(t, "which") // by handle: bs is in the database's order
+					lost = []int{hb}
+					e.Badges = slices.DeleteFunc(slices.Clone(bs), func(x *Badge) bool { return x == h.bdgs[hb] })
+				case "empty":
+					e.Badges = []*Badge{}
+				default:
+					e.Badges = nil
+				}
+			}
+			h.log("take badges %v off employee %d (%s)", lost, he, how)
+			for _, hb := range lost {
+				delete(h.pending.badges, hb)
+			}
+		},
+		"move a badge": func(t *rapid.T) {
+			// To another employee, by its foreign key (to an employee the session holds or
+			// not) or by the other's loaded collection (taken out of its own too, if loaded, in
+			// either order); then, in the same flush, maybe its old employee deleted, or that
+			// one's company: the badge must survive the cascade it left.
+			open(t)
+			hb := pick(t, h.pending.badges, "badge", false)
+			to := pick(t, h.pending.employees, "to", false)
+			if hb == 0 || to == 0 || to == h.pending.badges[hb].employee {
+				t.Skip("no badge, or no move")
+			}
+			from := h.pending.badges[hb].employee
+			how := rapid.SampledFrom([]string{"foreign key", "collection"}).Draw(t, "how")
+			then := rapid.SampledFrom([]string{"nothing", "delete its employee", "delete its company"}).Draw(t, "then")
+			hc := h.pending.employees[from].company
+			if then == "delete its company" && hc == 0 {
+				then = "delete its employee"
+			}
+			gone := []int{from}
+			if then == "delete its company" {
+				gone = h.pending.staffOf(hc)
+			}
+			if then != "nothing" && h.owning && h.pending.survivorsManagedBy(gone...) {
+				then = "nothing" // the Owning model cannot delete a manager
+			}
+			h.log("move badge %d from employee %d to %d (%s), then %s", hb, from, to, how, then)
+			// What the move and the delete need is read first: a query between them would
+			// flush the move.
+			b := h.badge(t, hb)
+			old := h.employee(t, from)
+			var c *Company
+			if then == "delete its company" {
+				c = h.company(t, hc)
+			}
+			if then != "nothing" {
+				h.prepareBadges(t, gone)
+			}
+			var edit func()
+			if how == "foreign key" {
+				key := h.employeeKey(t, to)
+				h.flush(t) // as in "move": the key set must be a change
+				edit = func() { b.EmployeeID = key }
+			} else {
+				var src []*Badge
+				takeOut := Wears.Loaded(old) && rapid.Bool().Draw(t, "take out too")
+				if takeOut {
+					src = h.badgesOf(t, from, loadopts.Lazy)
+				}
+				dst := h.badgesOf(t, to, draw(t, "strategy"))
+				put := func() { h.employee(t, to).Badges = append(slices.Clone(dst), b) }
+				edit = put
+				if takeOut {
+					take := func() { old.Badges = slices.DeleteFunc(slices.Clone(src), func(x *Badge) bool { return x == b }) }
+					if rapid.Bool().Draw(t, "put first") {
+						edit = func() { put(); take() }
+					} else {
+						edit = func() { take(); put() }
+					}
+				}
+			}
+			edit()
+			x := h.pending.badges[hb]
+			x.employee = to
+			h.pending.badges[hb] = x
+			switch then {
+			case "delete its employee":
+				if err := uow.Delete(h.s, Employees, old); err != nil {
+					t.Fatal(err)
+				}
+				h.pending.deleteEmployee(from)
+			case "delete its company":
+				if err := uow.Delete(h.s, Companies, c); err != nil {
+					t.Fatal(err)
+				}
+				h.pending.deleteCompany(hc)
+			}
+		},
+		"read a badge": func(t *rapid.T) {
+			// Badges.Get: the session holds the badge without its employee's collection loaded.
+			open(t)
+			hb := pick(t, h.pending.badges, "badge", false)
+			if hb == 0 {
+				t.Skip("no badge")
+			}
+			_, held := h.bdgs[hb]
+			b := h.badge(t, hb)
+			x := h.pending.badges[hb]
+			if !held { // read by a query, after an autoflush: as the model has it
+				want := h.ids[x.employee]
+				if e := h.emps[x.employee]; e != nil {
+					want = e.ID
+				}
+				if b.Label != x.label || b.EmployeeID != want {
+					t.Fatalf("in the session: badge %d %q of %d, model %q of %d (handle %d)", hb, b.Label, b.EmployeeID, x.label, want, x.employee)
+				}
+			}
+			if rapid.Bool().Draw(t, "relabel") {
+				b.Label = names.Draw(t, "label")
+				x.label = b.Label
+				h.pending.badges[hb] = x
+			}
+			h.log("read badge %d (held: %v)", hb, held)
 		},
 		"load": func(t *rapid.T) {
 			open(t)
@@ -1149,6 +1527,39 @@ func (h *harness) flush(t *rapid.T) {
 	}
 }
 
+// employeeKey returns the key to set on a row that is to refer to employee he: that of a
+// committed employee the session does not hold, without reading it (if drawn so), or that of
+// the instance the session holds, flushed first if it has no key yet.
+func (h *harness) employeeKey(t *rapid.T, he int) int64 {
+	if h.emps[he] == nil && h.ids[he] != 0 && rapid.Bool().Draw(t, "unheld") {
+		return h.ids[he]
+	}
+	e := h.employee(t, he)
+	if e.ID == 0 {
+		h.flush(t)
+	}
+	return e.ID
+}
+
+// prepareBadges readies the badges of employees about to be deleted, each as drawn: left alone
+// (the cascade deletes them by their foreign key, unseen, unless loaded already), loaded with a
+// strategy, or some of them read one by one with Get (the session holds them without the
+// collection: the cascade deletes them as loaded rows, and the rest by foreign key).
+func (h *harness) prepareBadges(t *rapid.T, hes []int) {
+	for _, he := range hes {
+		switch rapid.SampledFrom([]string{"untouched", "loaded", "some held"}).Draw(t, "badges before") {
+		case "loaded":
+			h.badgesOf(t, he, draw(t, "strategy"))
+		case "some held":
+			for _, hb := range h.pending.badgesOf(he) {
+				if rapid.Bool().Draw(t, "hold") {
+					h.badge(t, hb)
+				}
+			}
+		}
+	}
+}
+
 // lose is what happens in the model to an employee that left its company's collection.
 func (h *harness) lose(he int) {
 	if h.owning {
@@ -1191,6 +1602,9 @@ func (h *harness) checkSession(t *rapid.T) {
 	opts := []repo.Option[Employee]{loadopts.With(Knows, draw(t, "skills")), loadopts.With(Manages, draw(t, "managers"))}
 	if !h.owning {
 		opts = append(opts, loadopts.With(Reports, draw(t, "reports")))
+	}
+	if rapid.Bool().Draw(t, "load badges") { // else only the collections loaded already are checked
+		opts = append(opts, loadopts.With(Wears, draw(t, "badges")))
 	}
 	es, err := Employees.Find(ctx, s, opts...)
 	if err != nil {
@@ -1246,6 +1660,14 @@ func (h *harness) checkSession(t *rapid.T) {
 		slices.Sort(want)
 		if !slices.Equal(got, want) {
 			t.Fatalf("in the session: employee %d's skills %v, model %v", he, got, want)
+		}
+		if Wears.Loaded(e) {
+			h.checkBadges(t, fmt.Sprintf("employee %d's badges", he), he, e.Badges)
+			for _, b := range e.Badges {
+				if b.EmployeeID != e.ID {
+					t.Fatalf("in the session: badge %d's employee_id %d, its employee %d has key %d", h.hb[b], b.EmployeeID, he, e.ID)
+				}
+			}
 		}
 	}
 }

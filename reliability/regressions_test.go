@@ -139,7 +139,8 @@ func TestRegressionDeleteNewParentCascades(t *testing.T) {
 // Owning: a company flushed with one employee, its collection replaced by another employee,
 // then the company deleted. Fix-up skipped owners marked deleted, so the employee replaced was
 // neither orphaned nor cascaded, and the DELETE of the company broke its foreign key. Fixed:
-// fix-up reads the collections of owners marked deleted too.
+// fix-up reads the collections of owners marked deleted too. (The other employee is another
+// company's: a new employee with none is ErrOrphan in this model.)
 func TestRegressionReplaceCollectionThenDeleteOwner(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -147,8 +148,7 @@ func TestRegressionReplaceCollectionThenDeleteOwner(t *testing.T) {
 	s := begin(t, pool, owningModel)
 	replaced, other := &Employee{Name: "replaced"}, &Employee{Name: "other"}
 	c := &Company{Name: "c", Employees: []*Employee{replaced}}
-	must(t, uow.Add(s, Companies, c))
-	must(t, uow.Add(s, Employees, other))
+	must(t, uow.Add(s, Companies, c, &Company{Name: "d", Employees: []*Employee{other}}))
 	must(t, s.Flush(ctx))
 	c.Employees = []*Employee{other}
 	must(t, uow.Delete(s, Companies, c))
@@ -304,15 +304,17 @@ func TestRegressionDeletedRowPutInCollection(t *testing.T) {
 // Owning (Manages without inverse): a manager set through the field and flushed, then the
 // foreign key set NULL with the field left as it was: fix-up looked at the field only, and the
 // flush related the employee to its manager again. Fixed: a foreign key that changed under an
-// unchanged field wins (Session.syncBelongs).
+// unchanged field wins (Session.syncBelongs). (The employee has a company: a new one without
+// is ErrOrphan in this model.)
 func TestRegressionForeignKeyChangedUnderBelongsToField(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := regressionDB(t, `INSERT INTO employees (name) VALUES ('boss');`)
+	pool := regressionDB(t, `INSERT INTO companies (name) VALUES ('c'); INSERT INTO employees (name) VALUES ('boss');`)
 	s := begin(t, pool, owningModel)
 	boss, err := Employees.Get(ctx, s, 1)
 	must(t, err)
-	e := &Employee{Name: "e", Manager: boss}
+	company := int64(1)
+	e := &Employee{Name: "e", Manager: boss, CompanyID: &company}
 	must(t, uow.Add(s, Employees, e))
 	must(t, s.Flush(ctx))
 	e.ManagerID = nil
@@ -351,4 +353,71 @@ func TestRegressionAddDoesNotOrphanARowMovedElsewhere(t *testing.T) {
 	if n != 1 {
 		t.Fatal("e7 was not moved to c2")
 	}
+}
+
+// A member read (not yet synced), its firm deleted, and a new firm added with the deleted one's
+// code, all before a flush: the member's first sight looked its owner up by the code, where the
+// new firm (not inserted) won over the deleted one (still in the database), so the member was
+// taken for the new firm's and escaped the cascade, and its firm's DELETE waited for the INSERT
+// of the new firm, which broke the unique code. (Found by TestNonPrimaryKeysAgainstAModel.)
+func TestRegressionFirstSightOfARowWhoseCodeANewFirmTook(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := regressionDB(t, codesDDL+`INSERT INTO firms (code, name) VALUES ('A', 'old'); INSERT INTO members (name, firm_code) VALUES ('m', 'A');`)
+	s := begin(t, pool, firmsKeeping)
+	old, err := Firms.Get(ctx, s, 1)
+	must(t, err)
+	_, err = Members.Get(ctx, s, 1)
+	must(t, err)
+	must(t, uow.Delete(s, Firms, old))
+	must(t, uow.Add(s, Firms, &Firm{Code: "A", Name: "new"}))
+	must(t, s.Commit(ctx))
+	if got := rows(t, pool, `SELECT count(*) FROM members`); got[0] != 0 {
+		t.Fatalf("%d members, want none: the firm they belonged to was deleted", got[0])
+	}
+	if got := rows(t, pool, `SELECT count(*) FROM firms WHERE name = 'new'`); got[0] != 1 {
+		t.Fatal("the new firm was not inserted")
+	}
+}
+
+// A badge added with the key of an employee the session does not hold, then that employee's
+// company (held) deleted, all before a flush: the company's cascade loaded the employee, whose
+// badges the flush deletes by foreign key before its INSERTs; the new badge, which fix-up had
+// left without an owner (its key named no row the session held), was not taken as the
+// employee's, escaped the cascade, and its INSERT broke the foreign key. The same with a new
+// employee whose manager_id names an employee of the company (Reports, which loads and sets
+// NULL): its manager_id was left, and its INSERT broke the foreign key. Fixed: a row without an
+// owner whose foreign key names a deleted owner's key is that owner's (heldBy).
+func TestRegressionNewRowOfAnOwnerACascadeLoaded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for name, m := range map[string]*uow.Model{"keeping": keepingModel, "owning": owningModel} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			pool := regressionDB(t, `INSERT INTO companies (name) VALUES ('c'); INSERT INTO employees (name, company_id) VALUES ('e', 1);`)
+			s := begin(t, pool, m)
+			c, err := Companies.Get(ctx, s, 1)
+			must(t, err)
+			must(t, uow.Add(s, Badges, &Badge{EmployeeID: 1, Label: "b"}))
+			must(t, uow.Delete(s, Companies, c))
+			must(t, s.Commit(ctx))
+			if got := rows(t, pool, `SELECT count(*) FROM badges`); got[0] != 0 {
+				t.Fatalf("%d badges, want none", got[0])
+			}
+		})
+	}
+	t.Run("reports", func(t *testing.T) {
+		t.Parallel()
+		pool := regressionDB(t, `INSERT INTO companies (name) VALUES ('c'); INSERT INTO employees (name, company_id) VALUES ('boss', 1);`)
+		s := begin(t, pool, keepingModel)
+		c, err := Companies.Get(ctx, s, 1)
+		must(t, err)
+		boss := int64(1)
+		must(t, uow.Add(s, Employees, &Employee{Name: "report", ManagerID: &boss}))
+		must(t, uow.Delete(s, Companies, c))
+		must(t, s.Commit(ctx))
+		if got := rows(t, pool, `SELECT count(*) FROM employees WHERE name = 'report' AND manager_id IS NULL`); got[0] != 1 {
+			t.Fatal("the report was not inserted without a manager")
+		}
+	})
 }

@@ -116,7 +116,9 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 	st := s.relState(r)
 	ot, ct := s.tablesOf(r)
 	inv := s.model.inverse[r]
-	byKey := s.ownerIndex(r, ot, r.OwnerKey)
+	byKey := s.ownerIndex(r, ot, r.OwnerKey, false)
+	// Rows first seen, read from the database, look their owner up among the rows it holds.
+	byStoredKey := s.ownerIndex(r, ot, r.OwnerKey, true)
 	gained := map[any][]any{} // row → the owners whose collections gained it
 	lost := map[any]any{}     // row → the owner whose collection lost it
 	var changed, met []any
@@ -238,8 +240,9 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 		case lost[c] != nil:
 			err = s.orphan(r, inv, st, ct, c, lost[c])
 		case !had && fk != nil:
-			// First sight of a row read by a query: it joins its owner's loaded collection.
-			if p, found := byKey(fk); found {
+			// First sight of a row read by a query: it joins its owner's loaded collection. Its
+			// key names a row the database holds, not a new one that took a deleted row's key.
+			if p, found := byStoredKey(fk); found {
 				s.assign(r, inv, st, c, p)
 			} else {
 				st.owner[c], st.fkSnap[c] = nil, fk
@@ -299,16 +302,24 @@ func describeRow(t *table, row any) string {
 // ownerIndex returns a lookup of the rows of ot the session holds by the key that r's foreign
 // key refers to (key returns it of a row): the identity map where that key is the primary key;
 // otherwise (a unique column) a map of ot's rows, made on the first lookup, at the cost of one
-// pass over them per sync.
-func (s *Session) ownerIndex(r load.Relation, ot *table, key func(any) (any, bool)) func(k any) (any, bool) {
+// pass over them per sync. A live row wins over a deleted one with the same key: a foreign key
+// set now names the row that will hold the key. With stored, only the rows the database holds
+// (clean or deleted, not new) are looked at: a row just read refers to one of those, even where
+// a new row has taken the unique key of a deleted one (as the identity map, which holds no new
+// row, does for a primary key).
+func (s *Session) ownerIndex(r load.Relation, ot *table, key func(any) (any, bool), stored bool) func(k any) (any, bool) {
 	if r.KeyIsPrimary() {
 		return ot.index.Get
+	}
+	states := []state{stNew, stClean, stDeleted}
+	if stored {
+		states = states[1:]
 	}
 	var m map[any]any
 	return func(k any) (any, bool) {
 		if m == nil {
 			m = make(map[any]any, len(ot.entries))
-			for _, e := range sortedEntries(ot, stNew, stClean, stDeleted) {
+			for _, e := range sortedEntries(ot, states...) {
 				if v, ok := key(e.row); ok {
 					if prev, dup := m[v]; !dup || ot.entries[prev].state == stDeleted {
 						m[v] = e.row // a live row wins over a deleted one with the same key
@@ -503,7 +514,7 @@ func (s *Session) link(st *relState, p, c any, insert bool) {
 func (s *Session) syncBelongs(r load.Relation, only map[any]bool) error {
 	st := s.relState(r)
 	ot, pt := s.tablesOf(r)
-	byKey := s.ownerIndex(r, pt, r.ItemKey)
+	byKey := s.ownerIndex(r, pt, r.ItemKey, false)
 	for _, e := range rowsOf(ot, only) {
 		c := e.row
 		var p any

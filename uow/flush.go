@@ -230,7 +230,11 @@ func (s *Session) cascadeLevel(ctx context.Context, r load.Relation, level []tra
 		loaded[p], _ = r.Items(p)
 	}
 	held := map[any][]any{}
+	byKey := keysOf(r, unloaded)
 	for row, owner := range s.relState(r).owner {
+		if owner == nil {
+			owner = byKey[fkOf(r, row)]
+		}
 		if _, ok := loaded[owner]; ok {
 			held[owner] = append(held[owner], row)
 		}
@@ -255,15 +259,30 @@ func (s *Session) cascadeLevel(ctx context.Context, r load.Relation, level []tra
 	return nil
 }
 
+// keysOf returns owners by their key through r, for rows without an owner whose foreign key
+// names one of them: see heldBy.
+func keysOf(r load.Relation, owners []any) map[any]any {
+	m := make(map[any]any, len(owners))
+	for _, p := range owners {
+		if k, ok := r.OwnerKey(p); ok {
+			m[k] = p
+		}
+	}
+	return m
+}
+
 // heldBy returns the rows that the session holds as p's through r (HasMany, HasOne) and that
-// are not in items, in the order they were added.
+// are not in items, in the order they were added. A row that fix-up left without an owner
+// while its foreign key names p's key is p's: its key was set, or read, while the session did
+// not hold p, which it holds by now (a delete cascade loaded it).
 func (s *Session) heldBy(r load.Relation, ct *table, p any, items []any) []any {
 	var (
 		more []any
 		in   map[any]bool // items, as a set, made at the first row of p's (if items are many)
 	)
+	pk, hasKey := r.OwnerKey(p)
 	for row, owner := range s.relState(r).owner {
-		if owner != p {
+		if owner != p && (owner != nil || !hasKey || fkOf(r, row) != pk) {
 			continue
 		}
 		if in == nil && len(items) > 16 {
