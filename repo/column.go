@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/kinship-go/kinship/internal/sqltext"
@@ -42,6 +43,7 @@ type column[T any] struct {
 	name   string // as declared
 	quoted string // as written into SQL
 	kind   kind
+	typ    string // the Go type of the column's values, for messages: "int64"
 	// addr returns a pointer to the field, for Scan; value returns the field, for bind arguments.
 	addr  func(*T) any
 	value func(*T) any
@@ -55,11 +57,15 @@ type column[T any] struct {
 	deepCopy func(dst, src *T)
 	// hashable is true when value's results can be map keys (the Go type is comparable).
 	hashable bool
-	owner    any // the *Repo[T] this column was given to, nil until then
+	owner    any    // the *Repo[T] this column was given to, nil until then
+	table    string // the name of owner's table
+	// isNil reports whether the accessor returns nil for a row; New refuses such an accessor.
+	isNil func(*T) bool
 	// newIndex and convert, set on key columns, make an Index keyed by this column and convert a
-	// key given as any to the column's type.
+	// key given as any to the column's type (returning it as it is when it has that type).
 	newIndex func() keyIndex[T]
 	convert  func(any) (any, bool)
+	exact    func(any) bool // whether a key given as any has the column's type
 	// bump, set on the version column, adds one to the row's version.
 	bump func(*T)
 	// keySlice returns the column's values in rows (each a *T) as a []V.
@@ -70,7 +76,14 @@ type column[T any] struct {
 func keyed[T any, V comparable](c *Column[T, V]) *Column[T, V] {
 	if get := c.get; get != nil {
 		c.col.newIndex = func() keyIndex[T] { return &mapIndex[T, V]{m: map[V]*T{}, key: get} }
-		c.col.convert = func(k any) (any, bool) { v, ok := convertKey[V](k); return v, ok }
+		c.col.exact = func(k any) bool { _, ok := k.(V); return ok }
+		c.col.convert = func(k any) (any, bool) {
+			if _, ok := k.(V); ok {
+				return k, true // as it is: no new box
+			}
+			v, ok := convertKey[V](k)
+			return v, ok
+		}
 	}
 	return c
 }
@@ -80,7 +93,30 @@ func keyed[T any, V comparable](c *Column[T, V]) *Column[T, V] {
 type Field[T any] interface {
 	// Name returns the column's name as declared (unquoted).
 	Name() string
-	column() *column[T]
+	column() *column[T] // nil for a nil *Column or *NullColumn
+}
+
+// colRef is what a condition or an ordering keeps of its column: the column itself, so that the
+// query it joins checks, when it is built, that the column is one of the Repo it queries. Its
+// one implementation is *column[T]; the nodes of a condition are not generic, so they hold it
+// through this interface.
+type colRef interface {
+	sqlName() string
+	// belongsTo reports, as an error naming the column and both tables, whether the column is
+	// one of owner's, the Repo of table.
+	belongsTo(owner any, table string) error
+}
+
+func (c *column[T]) sqlName() string { return c.quoted }
+
+func (c *column[T]) belongsTo(owner any, table string) error {
+	switch {
+	case c.owner == owner:
+		return nil
+	case c.owner == nil:
+		return invalidf("column %s belongs to no Repo; use a column declared for %s (given to repo.New with it)", c.name, table)
+	}
+	return invalidf("column %s is a column of %s, not of %s: the Repos share the Go type but not the table; use the column declared for %s", c.name, c.table, table, table)
 }
 
 func newColumn[T any, V any](name string, k kind, get func(*T) *V, equal func(a, b V) bool, hashable bool) *Column[T, V] {
@@ -89,18 +125,25 @@ func newColumn[T any, V any](name string, k kind, get func(*T) *V, equal func(a,
 		name:     name,
 		quoted:   sqltext.Quote(name),
 		kind:     k,
+		typ:      fmt.Sprintf("%T", (*V)(nil))[1:],
 		hashable: hashable,
 	}
 	if get == nil {
 		return c // New reports the missing accessor
 	}
 	c.col.addr = func(t *T) any { return get(t) }
+	c.col.isNil = func(t *T) bool { return get(t) == nil }
 	c.col.value = func(t *T) any { return *get(t) }
-	c.col.equal = func(a, b *T) bool { return equal(*get(a), *get(b)) }
+	if equal != nil { // else New reports the missing equality
+		c.col.equal = func(a, b *T) bool { return equal(*get(a), *get(b)) }
+	}
 	c.col.copy = func(dst, src *T) { *get(dst) = *get(src) }
 	c.col.keySlice = keySliceOf(get)
 	return c
 }
+
+// usable reports whether c is a column with an accessor, that its methods can call.
+func (c *Column[T, V]) usable() bool { return c != nil && c.get != nil }
 
 func eq[V comparable](a, b V) bool { return a == b }
 
@@ -158,17 +201,22 @@ func (c *Column[T, V]) cloned(clone func(V) V) *Column[T, V] {
 }
 
 // Key declares a primary-key column whose value the client assigns (a UUID, a natural key).
-// Several Key columns make a composite primary key.
+// Several Key columns make a composite primary key, and so do Key columns beside one
+// [Generated] or [Serial] column.
 func Key[T any, V comparable](name string, get func(*T) *V) *Column[T, V] {
 	return keyed(newColumn(name, kindKey, get, eq[V], true))
 }
 
 // Generated declares a primary key whose value the database generates: a uuid column with DEFAULT
 // gen_random_uuid() held in a [16]byte, string or pgtype.UUID, an identity or serial column, a
-// key that a BEFORE INSERT trigger sets. It must be the whole primary key. [Repo.Insert] leaves it
-// out of the INSERT and reads it back with RETURNING, from one statement per row, so that each key
-// is the one its own row got, however the database chose it. The zero value of V means that a row
-// has no key yet: a unit of work inserts such a row, and writes any other as an existing one.
+// key that a BEFORE INSERT trigger sets. It is the whole primary key, or one part of a composite
+// one whose other parts are [Key] columns: (payment_id, payment_date), the key a table
+// partitioned by date must have, is Serial("payment_id", …) with Key("payment_date", …); a Repo
+// has at most one generated column. [Repo.Insert] leaves it out of the INSERT and reads it back
+// with RETURNING, from one statement per row, so that each key is the one its own row got,
+// however the database chose it. The zero value of V means that a row has no key yet: a unit of
+// work inserts such a row, and writes any other as an existing one; in a composite key the
+// generated part alone decides that.
 func Generated[T any, V comparable](name string, get func(*T) *V) *Column[T, V] {
 	return keyed(newColumn(name, kindSerial, get, eq[V], true))
 }
@@ -191,22 +239,42 @@ func Version[T any, V Integer](name string, get func(*T) *V) *Column[T, V] {
 	return c
 }
 
-// Name returns the column's name as declared.
-func (c *Column[T, V]) Name() string { return c.col.name }
+// Name returns the column's name as declared ("" for a nil column).
+func (c *Column[T, V]) Name() string {
+	if c == nil {
+		return ""
+	}
+	return c.col.name
+}
 
-// Repo returns the Repo the column was declared in, nil before [New] has taken it.
+// Repo returns the Repo the column was declared in, nil before [New] has taken it (and for a nil
+// column).
 func (c *Column[T, V]) Repo() *Repo[T] {
+	if c == nil {
+		return nil
+	}
 	r, _ := c.col.owner.(*Repo[T])
 	return r
 }
 
 // Ref returns the column's value in row; it is never NULL. With [NullColumn.Ref] it makes both
-// kinds of column a [Ref].
-func (c *Column[T, V]) Ref(row *T) (V, bool) { return *c.get(row), true }
+// kinds of column a [Ref]. A nil row (or column) holds no value: Ref returns the zero V and
+// false.
+func (c *Column[T, V]) Ref(row *T) (V, bool) {
+	if row == nil || !c.usable() {
+		var zero V
+		return zero, false
+	}
+	return *c.get(row), true
+}
 
 // SetRef stores v into row; a column that is not nullable cannot be set to NULL, so with valid
-// false it changes nothing and returns false.
+// false it changes nothing and returns false. With a nil row (or column) it changes nothing and
+// returns false.
 func (c *Column[T, V]) SetRef(row *T, v V, valid bool) bool {
+	if row == nil || !c.usable() {
+		return false
+	}
 	if valid {
 		*c.get(row) = v
 	}
@@ -217,16 +285,41 @@ func (c *Column[T, V]) SetRef(row *T, v V, valid bool) bool {
 // field can, but it does not hold a key as a relation needs it).
 func (c *Column[T, V]) Nullable() bool { return false }
 
-func (c *Column[T, V]) column() *column[T] { return &c.col }
+func (c *Column[T, V]) column() *column[T] {
+	if c == nil {
+		return nil
+	}
+	return &c.col
+}
 
-// Get returns the column's value in row.
-func (c *Column[T, V]) Get(row *T) V { return *c.get(row) }
+// Get returns the column's value in row; the zero V for a nil row (or column).
+func (c *Column[T, V]) Get(row *T) V {
+	if row == nil || !c.usable() {
+		var zero V
+		return zero
+	}
+	return *c.get(row)
+}
 
-// Set stores v into the column's field of row.
-func (c *Column[T, V]) Set(row *T, v V) { *c.get(row) = v }
+// Set stores v into the column's field of row; with a nil row (or column) it does nothing.
+func (c *Column[T, V]) Set(row *T, v V) {
+	if row != nil && c.usable() {
+		*c.get(row) = v
+	}
+}
 
 // Equal reports whether a and b hold the same value in this column, by the column's equality.
-func (c *Column[T, V]) Equal(a, b *T) bool { return c.equal(*c.get(a), *c.get(b)) }
+// Two nil rows are equal, a nil row and another are not; a nil column (or one declared without
+// an accessor or equality) tells nothing apart and reports false.
+func (c *Column[T, V]) Equal(a, b *T) bool {
+	switch {
+	case !c.usable() || c.equal == nil:
+		return false
+	case a == nil || b == nil:
+		return a == b
+	}
+	return c.equal(*c.get(a), *c.get(b))
+}
 
 // A NullColumn is a nullable column held in a pointer field (*V, nil for NULL). It compares the
 // values pointed to, not the pointers, and builds predicates from plain values: Eq(3), not Eq(&three).
@@ -272,8 +365,12 @@ var (
 	_ Ref[struct{}, int] = (*NullColumn[struct{}, int])(nil)
 )
 
-// SetRef stores k into row, or NULL when valid is false; it always can.
+// SetRef stores k into row, or NULL when valid is false; it always can, but for a nil row (or
+// column), where it changes nothing and returns false.
 func (c *NullColumn[T, V]) SetRef(row *T, k V, valid bool) bool {
+	if row == nil || c == nil || !c.Column.usable() {
+		return false
+	}
 	if valid {
 		*c.get(row) = &k
 	} else {
@@ -285,11 +382,39 @@ func (c *NullColumn[T, V]) SetRef(row *T, k V, valid bool) bool {
 // Nullable reports true: the column can hold NULL.
 func (c *NullColumn[T, V]) Nullable() bool { return true }
 
-// Ref returns the value the column holds in row and whether it is non-NULL.
+// Ref returns the value the column holds in row and whether it is non-NULL; a nil row (or
+// column) holds NULL.
 func (c *NullColumn[T, V]) Ref(row *T) (V, bool) {
-	if p := *c.get(row); p != nil {
-		return *p, true
+	if row != nil && c != nil && c.Column.usable() {
+		if p := *c.get(row); p != nil {
+			return *p, true
+		}
 	}
 	var zero V
 	return zero, false
+}
+
+// column is nil for a nil *NullColumn, and for one that holds no *Column.
+func (c *NullColumn[T, V]) column() *column[T] {
+	if c == nil {
+		return nil
+	}
+	return c.Column.column()
+}
+
+// Name returns the column's name as declared ("" for a nil column).
+func (c *NullColumn[T, V]) Name() string {
+	if c == nil {
+		return ""
+	}
+	return c.Column.Name()
+}
+
+// Repo returns the Repo the column was declared in, nil before [New] has taken it (and for a nil
+// column).
+func (c *NullColumn[T, V]) Repo() *Repo[T] {
+	if c == nil {
+		return nil
+	}
+	return c.Column.Repo()
 }

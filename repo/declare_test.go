@@ -44,7 +44,12 @@ func TestNewRejectsBadDeclarations(t *testing.T) {
 		{"duplicate column", "things", []repo.Field[thing]{thingID(), thingName(), thingName()}, "name", "declared twice"},
 		{"no primary key", "things", []repo.Field[thing]{thingName()}, "", "no primary key"},
 		{"two serial keys", "things", []repo.Field[thing]{thingID(), repo.Serial("other", func(t *thing) *int64 { return &t.Other })}, "other", "second generated key"},
-		{"serial in a composite key", "things", []repo.Field[thing]{thingID(), repo.Key("other", func(t *thing) *int64 { return &t.Other })}, "id", "whole primary key"},
+		{"two generated keys in a composite key", "things", []repo.Field[thing]{thingID(), repo.Key("other", func(t *thing) *int64 { return &t.Other }),
+			repo.Serial("third", func(t *thing) *int64 { return &t.Other })}, "third", "second generated key"},
+		{"two columns on one field", "things", []repo.Field[thing]{thingID(), thingName(), repo.Col("label", func(t *thing) *string { return &t.Name })},
+			"label", "columns name and label have accessors that return the same field (a *string)"},
+		{"a key and a column on one field", "things", []repo.Field[thing]{thingID(), repo.Col("also_id", func(t *thing) *int64 { return &t.ID })},
+			"also_id", "columns id and also_id"},
 		{"column of another repo", "things", []repo.Field[thing]{thingID(), taken}, "name", "already belongs to another Repo"},
 	}
 	for _, tt := range tests {
@@ -68,6 +73,32 @@ func TestNewRejectsBadDeclarations(t *testing.T) {
 				t.Errorf("message %q does not say %q", err, tt.message)
 			}
 		})
+	}
+}
+
+// TestNewTellsFieldsApart checks what the same-field check compares: the address and the Go type
+// of what the accessors return, on one zero row. The struct's first field shares its address
+// with the struct, and a field of zero size can share its address with the next field; neither
+// is the same field.
+func TestNewTellsFieldsApart(t *testing.T) {
+	t.Parallel()
+	type inner struct{ A, B int64 }
+	type nested struct {
+		In   inner // first field: its address is the struct's
+		Zero struct{}
+		Next int64 // may share Zero's address
+		Name string
+	}
+	_, err := repo.New("nested",
+		repo.Key("a", func(n *nested) *int64 { return &n.In.A }), // the address of In, and of the row
+		repo.Col("b", func(n *nested) *int64 { return &n.In.B }),
+		repo.Col("inner", func(n *nested) *inner { return &n.In }),     // same address as a, another type
+		repo.Col("whole", func(n *nested) *nested { return n }),        // same address as a, another type
+		repo.Col("zero", func(n *nested) *struct{} { return &n.Zero }), // maybe Next's address, another type
+		repo.Col("next", func(n *nested) *int64 { return &n.Next }),
+		repo.Col("name", func(n *nested) *string { return &n.Name }))
+	if err != nil {
+		t.Fatalf("New refused distinct fields: %v", err)
 	}
 }
 

@@ -20,7 +20,9 @@
 //     each row's from its own statement. [Serial] is Generated for integers (serial, bigserial,
 //     identity, any sequence).
 //   - [Key]: a primary-key column whose value the client assigns (a UUID, a natural key); several
-//     make a composite key.
+//     make a composite key, and so do Key columns beside one generated column: the key
+//     (payment_id, payment_date) of a table partitioned by date is a Serial and a Key. A
+//     composite key is given to [Repo.Get] and [Repo.Delete] as a []any in declaration order.
 //   - [Col]: an ordinary column of a comparable Go type, including pgtype types and sql.Null[V].
 //   - [Nullable]: a nullable column held in a pointer field; it compares the values pointed to.
 //   - [Slice]: a column held in a slice of comparable elements: []byte (bytea), json.RawMessage
@@ -37,9 +39,9 @@
 // first tracked, and after each flush that writes it); a table without such columns pays one
 // allocation per snapshot, the copy of the row.
 //
-// [New] checks the declaration (names, duplicates, the primary key) and returns an error matching
-// [ErrInvalid] that names the table and column at fault; [MustNew] panics on it, for package-level
-// declarations.
+// [New] checks the declaration (names, duplicates, nil columns and accessors, two columns on one
+// field, the primary key) and returns an error matching [ErrInvalid] that names the table and
+// column at fault; [MustNew] panics on it, for package-level declarations.
 //
 // # Querying
 //
@@ -50,9 +52,21 @@
 //		employeeCompanyID.Eq(1), employeeName.Like("M%"),
 //		employeeName.Asc(), repo.Limit[Employee](10))
 //
-// A condition on another table's column, or with a value of the wrong type, does not compile.
+// A condition on another table's column, or with a value of the wrong type, does not compile. A
+// condition or ordering on a column of another Repo of the same Go type (two tables of one
+// struct) compiles, and the query refuses it before sending anything.
+//
+// The conditions: Eq, Ne, Lt, Le, Gt, Ge, In (one array parameter), IsNull, NotNull, combined with
+// [And], [Or], [Not]; on text columns, [Column.Like] and [Column.ILike], whose pattern is taken as
+// it is (% and _ are wildcards), and for a user's search string [Column.Contains],
+// [Column.HasPrefix], [Column.HasSuffix] and their case-insensitive forms [Column.ContainsFold],
+// [Column.HasPrefixFold], [Column.HasSuffixFold], which escape it so that its %, _ and \ match
+// themselves; [EscapeLike] escapes a string for a pattern of one's own.
+//
 // Values are always bind parameters; [Raw] is the one way to write SQL by hand, and its $n
-// placeholders are renumbered into the query.
+// placeholders are renumbered into the query. A Raw fragment that could end its statement (a ;
+// outside literals and comments, which the simple protocol would run as a second statement, or a
+// literal or comment left open) is refused when the query is built.
 //
 // What each operation sends:
 //
@@ -73,8 +87,32 @@
 // # Errors
 //
 // Errors are [*Error] values naming the operation, table, column or key; the cause stays
-// reachable: [ErrNotFound] (which also matches pgx.ErrNoRows), [ErrInvalid] for a mistake of the
-// caller's found before anything was sent, and *pgconn.PgError for what the server refused.
+// reachable: [ErrNotFound] (which also matches pgx.ErrNoRows), [ErrStale] for a row a [Version]
+// column shows was changed meanwhile, [ErrInvalid] for a mistake of the caller's found before
+// anything was sent, and *pgconn.PgError for what the server refused.
+//
+// Every function that returns an error returns one matching ErrInvalid, never a panic, for the
+// nil, zero and empty inputs a caller can give it:
+//
+//   - declarations ([New]): an empty or too long name, no columns, a nil column, a column without
+//     an accessor (or, for [ColFunc], an equality function), an accessor that returns nil or
+//     panics on a zero row, two columns on one field, a column declared twice or already in
+//     another Repo, no primary key, two generated keys, two Version columns;
+//   - every operation: a nil Repo or one not made by New, a nil context, a nil DB (nil, or a nil
+//     *pgxpool.Pool, *pgxpool.Conn, *pgxpool.Tx or *pgx.Conn);
+//   - keys ([Repo.Get], [Repo.Delete]): nil, of another Go type than the key column's, a
+//     composite key that is not a []any of one non-nil value per key column;
+//   - options: a nil option, a negative [Limit] or [Offset], Load(nil), the zero [Order];
+//     conditions and orderings on a nil column, on a column of another Repo or of none; a
+//     malformed Raw fragment (see [Raw]); [Repo.DeleteWhere] without a condition;
+//   - writes: a nil row, a nil column or one of another Repo among the columns named
+//     ([Repo.Update], [Repo.Upsert]), a key or Version column to update.
+//
+// The functions with no error to return do not panic on such inputs either, and say what they
+// return: a nil Repo has no table, columns or key; [Column.Get] of a nil row is the zero value,
+// [Column.Set] of one does nothing; a nil [Index] holds nothing; a nil [Tracer] counts nothing. A
+// nil *[NullColumn] pointer is the exception: Go dereferences it to reach the methods it takes from
+// its embedded *Column (IsNull, NotNull, Like, …, Asc, Desc), before they can tell.
 //
 // # Watching the SQL
 //

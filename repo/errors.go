@@ -40,11 +40,16 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e == nil {
+		return "repo: <nil *Error>"
+	}
 	var b strings.Builder
 	b.WriteString("repo: ")
 	b.WriteString(e.Op)
-	b.WriteString(" ")
-	b.WriteString(e.Table)
+	if e.Table != "" {
+		b.WriteString(" ")
+		b.WriteString(e.Table)
+	}
 	if e.Column != "" {
 		b.WriteString(".")
 		b.WriteString(e.Column)
@@ -63,7 +68,13 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-func (e *Error) Unwrap() error { return e.Err }
+// Unwrap returns the cause (nil for a nil *Error).
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // invalid is a caller's mistake: it wraps ErrInvalid and says what is wrong.
 type invalid struct{ msg string }

@@ -6,6 +6,9 @@ import "iter"
 // de-duplication of rows in a joined load. For a one-column key it is a Go map keyed by the key's
 // own type, so a lookup neither boxes nor allocates; a composite key is chained into one
 // comparable value, which allocates. An Index is not safe for concurrent use.
+//
+// A nil *Index is empty and stays so: Put does nothing, Get and Of find nothing. A nil row is
+// never held: Put and Delete of nil do nothing, Of(nil) and Get(nil) find nothing.
 type Index[T any] struct {
 	r *Repo[T]
 	m keyIndex[T]
@@ -20,8 +23,11 @@ type keyIndex[T any] interface {
 	all(yield func(*T) bool)
 }
 
-// NewIndex returns an empty Index of r's rows.
+// NewIndex returns an empty Index of r's rows (nil for a nil Repo or one not made by [New]).
 func (r *Repo[T]) NewIndex() *Index[T] {
+	if r == nil || len(r.key) == 0 {
+		return nil
+	}
 	if len(r.key) == 1 {
 		return &Index[T]{r, r.key[0].newIndex()}
 	}
@@ -29,23 +35,51 @@ func (r *Repo[T]) NewIndex() *Index[T] {
 }
 
 // Of returns the row held for row's primary key.
-func (ix *Index[T]) Of(row *T) (*T, bool) { return ix.m.of(row) }
+func (ix *Index[T]) Of(row *T) (*T, bool) {
+	if ix == nil || ix.m == nil || row == nil {
+		return nil, false
+	}
+	return ix.m.of(row)
+}
 
 // Get returns the row held for key, given as [Repo.Get] takes it. An integer key of another Go
 // integer type than the column's (1 for an int64 key) is converted.
-func (ix *Index[T]) Get(key any) (*T, bool) { return ix.m.get(key) }
+func (ix *Index[T]) Get(key any) (*T, bool) {
+	if ix == nil || ix.m == nil || key == nil {
+		return nil, false
+	}
+	return ix.m.get(key)
+}
 
 // Put holds row under its primary key, replacing any row held for it.
-func (ix *Index[T]) Put(row *T) { ix.m.put(row) }
+func (ix *Index[T]) Put(row *T) {
+	if ix != nil && ix.m != nil && row != nil {
+		ix.m.put(row)
+	}
+}
 
 // Delete forgets the row held for row's primary key.
-func (ix *Index[T]) Delete(row *T) { ix.m.del(row) }
+func (ix *Index[T]) Delete(row *T) {
+	if ix != nil && ix.m != nil && row != nil {
+		ix.m.del(row)
+	}
+}
 
 // Len returns the number of rows held.
-func (ix *Index[T]) Len() int { return ix.m.size() }
+func (ix *Index[T]) Len() int {
+	if ix == nil || ix.m == nil {
+		return 0
+	}
+	return ix.m.size()
+}
 
 // All returns an iterator over the rows held, in no particular order.
-func (ix *Index[T]) All() iter.Seq[*T] { return ix.m.all }
+func (ix *Index[T]) All() iter.Seq[*T] {
+	if ix == nil || ix.m == nil {
+		return func(func(*T) bool) {}
+	}
+	return ix.m.all
+}
 
 // mapIndex is the index of a one-column key of type V.
 type mapIndex[T any, V comparable] struct {

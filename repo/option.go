@@ -26,18 +26,21 @@ func (p Pred[T]) apply(q *query[T]) {
 }
 
 // An Order sorts the rows of a query by one column, ascending or descending, with NULLs first or
-// last. Several Orders sort by the first, then the next.
+// last. Several Orders sort by the first, then the next. It is built from a column ([Column.Asc],
+// [Column.Desc]); a query refuses the zero Order, and an Order of a nil column, with an error
+// matching [ErrInvalid].
 type Order[T any] struct {
-	col   string // quoted
+	col   colRef // nil in the zero Order
+	what  string // "Asc" or "Desc", for the error about a nil column
 	desc  bool
 	nulls string // "", " NULLS FIRST" or " NULLS LAST"
 }
 
 // Asc orders by the column, smallest first (NULLs last, PostgreSQL's default).
-func (c *Column[T, V]) Asc() Order[T] { return Order[T]{col: c.col.quoted} }
+func (c *Column[T, V]) Asc() Order[T] { return Order[T]{col: c.ref(), what: "Asc"} }
 
 // Desc orders by the column, largest first (NULLs first, PostgreSQL's default).
-func (c *Column[T, V]) Desc() Order[T] { return Order[T]{col: c.col.quoted, desc: true} }
+func (c *Column[T, V]) Desc() Order[T] { return Order[T]{col: c.ref(), what: "Desc", desc: true} }
 
 // NullsFirst puts NULLs before every value.
 func (o Order[T]) NullsFirst() Order[T] { o.nulls = " NULLS FIRST"; return o }
@@ -47,9 +50,28 @@ func (o Order[T]) NullsLast() Order[T] { o.nulls = " NULLS LAST"; return o }
 
 func (o Order[T]) apply(q *query[T]) { q.order = append(q.order, o) }
 
-// SQL renders the ordering, its column qualified by alias (none if empty): "c"."name" DESC.
+// check reports why o cannot order a query of owner's table: the zero Order, a nil column, or a
+// column of another Repo.
+func (o Order[T]) check(owner any, table string) error {
+	switch {
+	case o.col != nil:
+		if err := o.col.belongsTo(owner, table); err != nil {
+			return invalidf("ordering: %v", err)
+		}
+		return nil
+	case o.what != "":
+		return invalidf("ordering by a nil column (%s of a nil *Column)", o.what)
+	}
+	return invalidf("the zero Order orders by nothing: build one with a column's Asc or Desc")
+}
+
+// SQL renders the ordering, its column qualified by alias (none if empty): "c"."name" DESC. The
+// zero Order, or one of a nil column, renders as "".
 func (o Order[T]) SQL(alias string) string {
-	s := o.col
+	if o.col == nil {
+		return ""
+	}
+	s := o.col.sqlName()
 	if alias != "" {
 		s = alias + "." + s
 	}

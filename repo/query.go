@@ -14,7 +14,19 @@ import (
 // also matches pgx.ErrNoRows. Without options Get sends a statement prepared when the Repo was
 // declared; a [Pred] among opts narrows it further (a tenant check, say). Through a unit-of-work
 // session, a row the session already holds is returned without a query and without allocating.
+//
+// A key that cannot be one is an error matching [ErrInvalid], found before anything is sent: nil,
+// a value of another Go type than the key column's (an integer of another integer type is
+// converted), a composite key not given as a []any of one value per key column, or with a nil
+// value. So are the mistakes every operation refuses: a nil Repo or one not made by [New], a nil
+// context, a nil DB, and the options' mistakes (see [Repo.Find]).
 func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*T, error) {
+	if err := r.check(ctx, db, "get"); err != nil {
+		return nil, err
+	}
+	if err := r.checkKey(key); err != nil { // before the lookup, which would only miss
+		return nil, &Error{Op: "get", Table: r.table, Key: key, Err: err}
+	}
 	ident, tracked := db.(Identity)
 	if tracked && len(opts) == 0 {
 		if row, ok := ident.Lookup(r, key); ok {
@@ -62,6 +74,13 @@ func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*
 // Find returns the rows that match opts ([Pred]s joined with AND, [Order], [Limit], [Offset]),
 // all of them without options, and loads the relations that load options (package loadopts)
 // ask for. It reads the whole result into memory; [Repo.All] streams it.
+//
+// Before anything is sent, Find refuses with an error matching [ErrInvalid]: a nil Repo or one
+// not made by [New], a nil context, a nil DB (see [DB]); a nil option, a negative Limit or Offset;
+// a condition or ordering on a column of another Repo (two Repos of one Go type over two tables
+// build conditions that compile in each other's queries), on a column given to no Repo, or on a
+// nil column; the zero Order; a malformed [Raw] fragment. Count, Exists, All, DeleteWhere and Get
+// refuse the same.
 func (r *Repo[T]) Find(ctx context.Context, db DB, opts ...Option[T]) ([]*T, error) {
 	var out []*T
 	err := r.each(ctx, db, "find", opts, func(row *T) bool {
@@ -99,6 +118,10 @@ func (r *Repo[T]) selection(sql string, args []any, q *query[T], one bool) *Sele
 func (r *Repo[T]) All(ctx context.Context, db DB, opts ...Option[T]) iter.Seq2[*T, error] {
 	used := false
 	return func(yield func(*T, error) bool) {
+		if err := r.check(ctx, db, "all"); err != nil {
+			yield(nil, err)
+			return
+		}
 		if used {
 			yield(nil, &Error{Op: "all", Table: r.table, Err: invalidf("the iterator of All was already used; call All again")})
 			return
@@ -117,8 +140,12 @@ func (r *Repo[T]) All(ctx context.Context, db DB, opts ...Option[T]) iter.Seq2[*
 	}
 }
 
-// Count returns the number of rows that match where (all rows without it).
+// Count returns the number of rows that match where (all rows without it). Its mistakes are
+// Find's.
 func (r *Repo[T]) Count(ctx context.Context, db DB, where ...Pred[T]) (int64, error) {
+	if err := r.check(ctx, db, "count"); err != nil {
+		return 0, err
+	}
 	sql, args, err := r.filtered(r.countSQL, where, "")
 	if err == nil {
 		var n int64
@@ -130,8 +157,11 @@ func (r *Repo[T]) Count(ctx context.Context, db DB, where ...Pred[T]) (int64, er
 }
 
 // Exists reports whether any row matches where (whether the table has a row, without it). It is
-// cheaper than Count: PostgreSQL stops at the first row.
+// cheaper than Count: PostgreSQL stops at the first row. Its mistakes are Find's.
 func (r *Repo[T]) Exists(ctx context.Context, db DB, where ...Pred[T]) (bool, error) {
+	if err := r.check(ctx, db, "exists"); err != nil {
+		return false, err
+	}
 	sql, args, err := r.filtered(r.existsSQL, where, ")")
 	if err == nil {
 		var ok bool
@@ -144,6 +174,9 @@ func (r *Repo[T]) Exists(ctx context.Context, db DB, where ...Pred[T]) (bool, er
 
 // each runs the query that opts describe and calls fn with each row until it returns false.
 func (r *Repo[T]) each(ctx context.Context, db DB, op string, opts []Option[T], fn func(*T) bool) error {
+	if err := r.check(ctx, db, op); err != nil {
+		return err
+	}
 	sql, args := r.selectSQL, []any(nil)
 	if len(opts) > 0 {
 		var b sqltext.Builder
@@ -181,10 +214,10 @@ func (r *Repo[T]) each(ctx context.Context, db DB, op string, opts []Option[T], 
 
 func (r *Repo[T]) collect(opts []Option[T]) *query[T] {
 	q := new(query[T])
-	for _, o := range opts {
+	for i, o := range opts {
 		if o == nil {
 			if q.err == nil {
-				q.err = invalidf("nil option")
+				q.err = invalidf("option %d is nil", i)
 			}
 			continue
 		}
@@ -198,7 +231,12 @@ func (r *Repo[T]) finish(b *sqltext.Builder, q *query[T], hasWhere bool) (string
 	if q.err != nil {
 		return "", nil, invalid{q.err.Error()}
 	}
-	if err := where(b, q.where, hasWhere); err != nil {
+	for _, o := range q.order {
+		if err := o.check(r, r.table); err != nil {
+			return "", nil, err
+		}
+	}
+	if err := r.where(b, q.where, hasWhere); err != nil {
 		return "", nil, err
 	}
 	for i, o := range q.order {
@@ -220,8 +258,14 @@ func (r *Repo[T]) finish(b *sqltext.Builder, q *query[T], hasWhere bool) (string
 	return b.String(), b.Args, nil
 }
 
-// where appends the conditions joined with AND, introduced by WHERE or, when hasWhere, by AND.
-func where(b *sqltext.Builder, nodes []node, hasWhere bool) error {
+// where appends the conditions joined with AND, introduced by WHERE or, when hasWhere, by AND,
+// once it has checked that every column they name is one of r's.
+func (r *Repo[T]) where(b *sqltext.Builder, nodes []node, hasWhere bool) error {
+	for _, n := range nodes {
+		if err := n.check(r, r.table); err != nil {
+			return err
+		}
+	}
 	for i, n := range nodes {
 		switch {
 		case i > 0 || hasWhere:
@@ -246,7 +290,7 @@ func (r *Repo[T]) filtered(prefix string, preds []Pred[T], suffix string) (strin
 			nodes = append(nodes, p.n)
 		}
 	}
-	if err := where(&b, nodes, false); err != nil {
+	if err := r.where(&b, nodes, false); err != nil {
 		return "", nil, err
 	}
 	b.WriteString(suffix)

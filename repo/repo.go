@@ -1,10 +1,13 @@
 package repo
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kinship-go/kinship/internal/sqltext"
 )
 
@@ -39,10 +42,22 @@ type Repo[T any] struct {
 }
 
 // New declares the table name with its columns. It checks what can be checked without a
-// database: a table and columns with valid names (non-empty, at most 63 bytes, no NUL), no column
-// twice, a primary key, at most one generated key ([Serial] or [Generated]) and no other key
-// beside it, every column declared with an accessor and not already part of another Repo. Errors
-// match [ErrInvalid].
+// database, and returns an error matching [ErrInvalid] that names the table and the column at
+// fault:
+//
+//   - a table or column name that is empty, longer than 63 bytes (PostgreSQL would truncate it)
+//     or holds a NUL byte;
+//   - no columns, a nil column, a column declared twice or already part of another Repo;
+//   - a column declared without an accessor, or with [ColFunc] without an equality function;
+//   - an accessor that returns nil, or panics, for a zero row (a field reached through a nil
+//     pointer): scanning a row into it could not work;
+//   - two columns whose accessors return the same field (the same address and Go type in one
+//     zero row), which would carry either column's value;
+//   - no primary key ([Key], [Serial], [Generated]), or more than one generated key, or a
+//     second [Version] column.
+//
+// A primary key is one [Generated] or [Serial] column, one or more [Key] columns, or one
+// generated column with Key columns (the key of a partitioned table).
 func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 	r := &Repo[T]{table: table, quoted: sqltext.Quote(table), zero: new(T)}
 	fail := func(col string, err error) (*Repo[T], error) {
@@ -55,16 +70,23 @@ func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 		return fail("", invalidf("no columns"))
 	}
 	seen := make(map[string]bool, len(columns))
+	fields := make(map[any]*column[T], len(columns)) // the pointer each accessor returns for r.zero
 	for i, f := range columns {
-		if f == nil {
+		var c *column[T]
+		if f != nil {
+			c = f.column()
+		}
+		if c == nil {
 			return fail("", invalidf("column %d is nil", i))
 		}
-		c := f.column()
 		if err := sqltext.CheckIdent(c.name); err != nil {
 			return fail(c.name, invalid{"column name: " + err.Error()})
 		}
 		if c.addr == nil {
 			return fail(c.name, invalidf("declared without an accessor"))
+		}
+		if c.equal == nil {
+			return fail(c.name, invalidf("declared without an equality function: pass one to repo.ColFunc"))
 		}
 		if seen[c.name] {
 			return fail(c.name, invalidf("column declared twice"))
@@ -76,7 +98,7 @@ func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 		switch c.kind {
 		case kindSerial:
 			if r.serial != nil {
-				return fail(c.name, invalidf("second generated key, Serial or Generated (first: %s)", r.serial.name))
+				return fail(c.name, invalidf("second generated key, Serial or Generated (first: %s); a Repo has one at most", r.serial.name))
 			}
 			r.serial = c
 			r.key = append(r.key, c)
@@ -93,6 +115,17 @@ func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 			r.writes = append(r.writes, c)
 			r.sets = append(r.sets, c)
 		}
+		p, err := fieldOf(c, r.zero)
+		if err != nil {
+			return fail(c.name, err)
+		}
+		// Two pointers held in an any are equal when they have the same type and address: a
+		// struct and its first field, or a field of zero size and the next one, share an address
+		// but not a type.
+		if other, dup := fields[p]; dup {
+			return fail(c.name, invalidf("columns %s and %s have accessors that return the same field (a %T), which would hold either column's value; give each column its own field", other.name, c.name, p))
+		}
+		fields[p] = c
 		r.cols = append(r.cols, c)
 		r.fields = append(r.fields, f)
 		if c.deepCopy != nil {
@@ -102,14 +135,24 @@ func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 	if len(r.key) == 0 {
 		return fail("", invalidf("no primary key: declare its column(s) with repo.Key, repo.Serial or repo.Generated"))
 	}
-	if r.serial != nil && len(r.key) > 1 {
-		return fail(r.serial.name, invalidf("a generated key (Serial or Generated) must be the whole primary key; declare the others with repo.Col and a unique constraint"))
-	}
 	for _, c := range r.cols {
-		c.owner = r
+		c.owner, c.table = r, table
 	}
 	r.buildSQL()
 	return r, nil
+}
+
+// fieldOf returns what c's accessor returns for row, refusing nil and a panic.
+func fieldOf[T any](c *column[T], row *T) (p any, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			p, err = nil, invalidf("the accessor panics on a zero row (%v): it must return a field of the row itself, not one reached through a pointer the row may not hold", x)
+		}
+	}()
+	if c.isNil(row) {
+		return nil, invalidf("the accessor returns nil for a zero row: it must return the address of a field of the row")
+	}
+	return c.addr(row), nil
 }
 
 // MustNew is [New] for package-level declarations: it panics on an invalid declaration, which is a
@@ -152,14 +195,28 @@ func quotedList[T any](cols []*column[T]) string {
 	return strings.Join(names, ", ")
 }
 
-// Table returns the table's name as declared.
-func (r *Repo[T]) Table() string { return r.table }
+// Table returns the table's name as declared ("" for a nil Repo).
+func (r *Repo[T]) Table() string {
+	if r == nil {
+		return ""
+	}
+	return r.table
+}
 
-// Columns returns the columns in declaration order. The slice is shared: do not modify it.
-func (r *Repo[T]) Columns() []Field[T] { return r.fields }
+// Columns returns the columns in declaration order (nil for a nil Repo). The slice is shared: do
+// not modify it.
+func (r *Repo[T]) Columns() []Field[T] {
+	if r == nil {
+		return nil
+	}
+	return r.fields
+}
 
-// PrimaryKey returns the primary-key columns in declaration order.
+// PrimaryKey returns the primary-key columns in declaration order (nil for a nil Repo).
 func (r *Repo[T]) PrimaryKey() []Field[T] {
+	if r == nil {
+		return nil
+	}
 	var key []Field[T]
 	for i, c := range r.cols {
 		if c.kind == kindKey || c.kind == kindSerial {
@@ -170,8 +227,12 @@ func (r *Repo[T]) PrimaryKey() []Field[T] {
 }
 
 // Key returns row's primary key: the value itself for a one-column key, a []any in declaration
-// order for a composite one — the form [Repo.Get] and [Repo.Delete] take.
+// order for a composite one — the form [Repo.Get] and [Repo.Delete] take. A nil row (or Repo) has
+// no key: Key returns nil.
 func (r *Repo[T]) Key(row *T) any {
+	if r == nil || row == nil || len(r.key) == 0 {
+		return nil
+	}
 	if len(r.key) == 1 {
 		return r.key[0].value(row)
 	}
@@ -182,30 +243,135 @@ func (r *Repo[T]) Key(row *T) any {
 	return k
 }
 
-// keyArgs turns a key given to Get or Delete into bind arguments.
+// keyArgs turns a key given to Get or Delete into bind arguments, each converted to its
+// column's Go type (an int for an int64 key), once checkKey has accepted it.
 func (r *Repo[T]) keyArgs(key any) ([]any, error) {
+	if err := r.checkKey(key); err != nil {
+		return nil, err
+	}
+	if len(r.key) == 1 {
+		v, _ := r.key[0].convert(key)
+		return []any{v}, nil
+	}
+	parts := key.([]any)
+	var args []any // nil while every part has its column's type, so that parts can be sent as they are
+	for i, p := range parts {
+		if r.key[i].exact(p) {
+			if args != nil {
+				args = append(args, p)
+			}
+			continue
+		}
+		if args == nil {
+			args = append(make([]any, 0, len(parts)), parts[:i]...)
+		}
+		v, _ := r.key[i].convert(p)
+		args = append(args, v)
+	}
+	if args == nil {
+		return parts, nil
+	}
+	return args, nil
+}
+
+// checkKey reports why key cannot be a key of r: nil, a value of another Go type than the key
+// column's (an integer of another integer type is converted), a composite key that is not a
+// []any of one value per column, or with a nil or ill-typed value. It allocates nothing for a
+// key it accepts.
+func (r *Repo[T]) checkKey(key any) error {
 	parts, composite := key.([]any)
 	switch {
+	case key == nil:
+		return invalidf("nil key: pass the value of %s", r.describeKey())
 	case len(r.key) == 1 && !composite:
-		return []any{key}, nil
+		if _, ok := r.key[0].convert(key); !ok {
+			return invalidf("key %s has type %T, but the key column %s has type %s", show(key), key, r.key[0].name, r.key[0].typ)
+		}
+		return nil
 	case len(r.key) == 1:
-		return nil, invalidf("key %v is a []any but the primary key of %s is one column (%s)", key, r.table, r.key[0].name)
+		return invalidf("key %v is a []any but the primary key of %s is one column (%s)", key, r.table, r.key[0].name)
 	case !composite:
-		return nil, invalidf("the primary key of %s has %d columns (%s): pass them as a []any", r.table, len(r.key), quotedList(r.key))
+		return invalidf("the primary key of %s has %d columns (%s): pass them as a []any", r.table, len(r.key), quotedList(r.key))
 	case len(parts) != len(r.key):
-		return nil, invalidf("key has %d values but the primary key of %s has %d columns (%s)", len(parts), r.table, len(r.key), quotedList(r.key))
+		return invalidf("key has %d values but the primary key of %s has %d columns (%s)", len(parts), r.table, len(r.key), quotedList(r.key))
 	}
-	return parts, nil
+	for i, p := range parts {
+		c := r.key[i]
+		if p == nil {
+			return invalidf("key value %d (%s) is nil", i+1, c.name)
+		}
+		if _, ok := c.convert(p); !ok {
+			return invalidf("key value %d (%s) %s has type %T, but the column has type %s", i+1, c.name, show(p), p, c.typ)
+		}
+	}
+	return nil
+}
+
+// describeKey names the primary key's columns, for messages.
+func (r *Repo[T]) describeKey() string {
+	if len(r.key) == 1 {
+		return "the key column " + r.key[0].name + " (" + r.key[0].typ + ")"
+	}
+	return "the key columns (" + quotedList(r.key) + ") as a []any"
+}
+
+// show is v for a message: a string quoted.
+func show(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(v)
 }
 
 // owns reports whether f is one of r's columns, with an error naming it if not.
 func (r *Repo[T]) owns(f Field[T]) (*column[T], error) {
-	if f == nil {
+	var c *column[T]
+	if f != nil {
+		c = f.column()
+	}
+	if c == nil {
 		return nil, invalidf("nil column")
 	}
-	c := f.column()
-	if c.owner != any(r) {
-		return nil, invalidf("column %s is not a column of %s", c.name, r.table)
+	if err := c.belongsTo(r, r.table); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// check reports why r cannot run a query: a nil Repo or one not made by New, a nil context or a
+// nil DB (nil, or a nil *pgxpool.Pool, *pgxpool.Conn, *pgxpool.Tx or *pgx.Conn in it). op names
+// the operation for the error.
+func (r *Repo[T]) check(ctx context.Context, db DB, op string) error {
+	var err error
+	switch {
+	case r == nil:
+		return &Error{Op: op, Err: invalidf("nil Repo: declare it with repo.New")}
+	case len(r.cols) == 0:
+		err = invalidf("the Repo was not declared with repo.New")
+	case ctx == nil:
+		err = invalidf("nil context: pass context.Background() or the caller's context")
+	case isNilDB(db):
+		err = invalidf("nil DB: pass a pool, a connection, a transaction or a unit-of-work session")
+	default:
+		return nil
+	}
+	return &Error{Op: op, Table: r.table, Err: err}
+}
+
+// isNilDB reports whether db is nil, or a nil pointer of one of pgx's types, whose methods would
+// dereference it.
+func isNilDB(db DB) bool {
+	switch d := db.(type) {
+	case nil:
+		return true
+	case *pgxpool.Pool:
+		return d == nil
+	case *pgxpool.Conn:
+		return d == nil
+	case *pgxpool.Tx:
+		return d == nil
+	case *pgx.Conn:
+		return d == nil
+	}
+	return false
 }

@@ -23,7 +23,8 @@ import (
 // the cache. With a nil Logger it only counts: two atomic adds per query, no allocation. To use it
 // beside another tracer, combine them with pgx's multitracer package.
 //
-// A Tracer is safe for concurrent use; its counts cover every connection it is set on.
+// A Tracer is safe for concurrent use; its counts cover every connection it is set on. A nil
+// *Tracer traces nothing and counts nothing (its Stats are zero), without panicking.
 type Tracer struct {
 	// Logger receives one record per statement with its SQL, arguments, duration and outcome;
 	// nil logs nothing.
@@ -48,12 +49,21 @@ func (s Stats) Sub(earlier Stats) Stats {
 
 // Stats returns the counts so far.
 func (t *Tracer) Stats() Stats {
+	if t == nil {
+		return Stats{}
+	}
 	return Stats{t.statements.Load(), t.roundTrips.Load(), t.prepares.Load()}
 }
 
 // Count returns how many statements and round trips fn caused on connections traced by t. Other
 // goroutines' traffic on those connections during fn counts too; give a test its own pool.
 func (t *Tracer) Count(fn func()) Stats {
+	if t == nil {
+		if fn != nil {
+			fn()
+		}
+		return Stats{}
+	}
 	before := t.Stats()
 	fn()
 	return t.Stats().Sub(before)
@@ -96,6 +106,9 @@ func (t *Tracer) end(ctx context.Context, msg string, rows int64, err error) {
 
 // TraceQueryStart implements pgx.QueryTracer.
 func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if t == nil {
+		return ctx
+	}
 	t.statements.Add(1)
 	t.roundTrips.Add(1)
 	return t.start(ctx, data.SQL, data.Args)
@@ -103,11 +116,17 @@ func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 
 // TraceQueryEnd implements pgx.QueryTracer.
 func (t *Tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
+	if t == nil {
+		return
+	}
 	t.end(ctx, "query", data.CommandTag.RowsAffected(), data.Err)
 }
 
 // TraceBatchStart implements pgx.BatchTracer.
 func (t *Tracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+	if t == nil {
+		return ctx
+	}
 	t.roundTrips.Add(1)
 	if t.Logger != nil && t.Logger.Enabled(ctx, t.Level) {
 		t.Logger.LogAttrs(ctx, t.Level, "batch", slog.Int("statements", data.Batch.Len()))
@@ -117,6 +136,9 @@ func (t *Tracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 
 // TraceBatchQuery implements pgx.BatchTracer.
 func (t *Tracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchQueryData) {
+	if t == nil {
+		return
+	}
 	t.statements.Add(1)
 	if t.Logger != nil && t.Logger.Enabled(ctx, t.Level) {
 		attrs := []slog.Attr{slog.String("sql", data.SQL)}
@@ -134,6 +156,9 @@ func (t *Tracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 
 // TraceBatchEnd implements pgx.BatchTracer.
 func (t *Tracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchEndData) {
+	if t == nil {
+		return
+	}
 	if data.Err != nil && t.Logger != nil && t.Logger.Enabled(ctx, t.Level) {
 		t.Logger.LogAttrs(ctx, t.Level, "batch end", slog.String("error", data.Err.Error()))
 	}
@@ -141,6 +166,9 @@ func (t *Tracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceB
 
 // TraceCopyFromStart implements pgx.CopyFromTracer.
 func (t *Tracer) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceCopyFromStartData) context.Context {
+	if t == nil {
+		return ctx
+	}
 	t.statements.Add(1)
 	t.roundTrips.Add(1)
 	return t.start(ctx, "COPY "+data.TableName.Sanitize()+" FROM STDIN", nil)
@@ -148,16 +176,25 @@ func (t *Tracer) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, data pgx.T
 
 // TraceCopyFromEnd implements pgx.CopyFromTracer.
 func (t *Tracer) TraceCopyFromEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceCopyFromEndData) {
+	if t == nil {
+		return
+	}
 	t.end(ctx, "copy", data.CommandTag.RowsAffected(), data.Err)
 }
 
 // TracePrepareStart implements pgx.PrepareTracer.
 func (t *Tracer) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
+	if t == nil {
+		return ctx
+	}
 	return ctx
 }
 
 // TracePrepareEnd implements pgx.PrepareTracer.
 func (t *Tracer) TracePrepareEnd(_ context.Context, _ *pgx.Conn, data pgx.TracePrepareEndData) {
+	if t == nil {
+		return
+	}
 	if !data.AlreadyPrepared {
 		t.prepares.Add(1)
 	}

@@ -17,7 +17,14 @@ import (
 // beside each key, never by the order of the rows returned, so two rows with the same values of on
 // are refused before anything is sent. Rows go in multi-row statements of at most 65,535 bind
 // parameters each, all in one pgx batch: one round trip. The statement is built on each call.
+//
+// Errors matching [ErrInvalid], found before anything is sent: a nil row; a nil column among on,
+// one of another Repo or of none, one named twice; and the mistakes every operation refuses (a
+// nil or undeclared Repo, a nil context, a nil DB).
 func (r *Repo[T]) Upsert(ctx context.Context, db DB, rows []*T, on ...Field[T]) error {
+	if err := r.check(ctx, db, "upsert"); err != nil {
+		return err
+	}
 	u, err := r.upsertPlan(on)
 	if err == nil {
 		err = r.checkRows(rows)

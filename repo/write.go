@@ -40,7 +40,13 @@ import (
 // database inserts nothing and reports no error (a BEFORE trigger that returns NULL) is an error
 // too, but found only when the batch has been executed, so the other rows of its batch stay
 // written unless the caller's transaction is rolled back.
+//
+// A nil row among rows is an error matching [ErrInvalid], as are a nil Repo or one not made by
+// [New], a nil context and a nil DB; nothing is sent.
 func (r *Repo[T]) Insert(ctx context.Context, db DB, rows ...*T) error {
+	if err := r.check(ctx, db, "insert"); err != nil {
+		return err
+	}
 	if err := r.checkRows(rows); err != nil {
 		return &Error{Op: "insert", Table: r.table, Err: err}
 	}
@@ -256,7 +262,15 @@ func (r *Repo[T]) checkRows(rows []*T) error {
 // Update writes row's columns, every non-key column without cols, only cols with them, to the
 // row with row's primary key. A missing row is [ErrNotFound]. The statement for all columns is
 // built at declaration, the one for each set of chosen columns once, on first use.
+//
+// Errors matching [ErrInvalid], found before anything is sent: a nil row; a nil column among
+// cols, a column of another Repo (of the same Go type, over another table) or of none, a key
+// column or the Version column; a table whose columns are all key columns; and the mistakes every
+// operation refuses (a nil or undeclared Repo, a nil context, a nil DB).
 func (r *Repo[T]) Update(ctx context.Context, db DB, row *T, cols ...Field[T]) error {
+	if err := r.check(ctx, db, "update"); err != nil {
+		return err
+	}
 	fail := func(err error) error { return &Error{Op: "update", Table: r.table, Err: err} }
 	if row == nil {
 		return fail(invalidf("nil row"))
@@ -373,8 +387,12 @@ func (r *Repo[T]) updateStatement(sets []*column[T]) string {
 }
 
 // Delete deletes the row whose primary key is key (see [Repo.Get] for its form). A missing row
-// is [ErrNotFound].
+// is [ErrNotFound]. A key Get would refuse (nil, of another type, a composite key of the wrong
+// shape) is an error matching [ErrInvalid], and nothing is sent.
 func (r *Repo[T]) Delete(ctx context.Context, db DB, key any) error {
+	if err := r.check(ctx, db, "delete"); err != nil {
+		return err
+	}
 	args, err := r.keyArgs(key)
 	if err == nil {
 		var n int64
@@ -394,8 +412,12 @@ func (r *Repo[T]) Delete(ctx context.Context, db DB, key any) error {
 // DeleteWhere deletes the rows that match every one of where and returns how many it deleted. It
 // refuses to run without a condition; to empty the table, say so: repo.Raw[T]("TRUE"). Through a
 // unit-of-work session it reads back the deleted keys (RETURNING) so that the session forgets
-// those rows.
+// those rows. No condition (or only zero Preds) and the mistakes [Repo.Find] refuses are errors
+// matching [ErrInvalid], and nothing is sent.
 func (r *Repo[T]) DeleteWhere(ctx context.Context, db DB, where ...Pred[T]) (int64, error) {
+	if err := r.check(ctx, db, "delete"); err != nil {
+		return 0, err
+	}
 	ident, tracked := db.(Identity)
 	suffix := ""
 	if tracked {

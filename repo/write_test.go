@@ -194,7 +194,7 @@ func TestUpdate(t *testing.T) {
 		n := tr.Count(func() {
 			err := Widgets.Update(ctx, pool, w, other)
 			require.ErrorIs(t, err, repo.ErrInvalid)
-			require.ErrorContains(t, err, "not a column of widgets")
+			require.ErrorContains(t, err, "name is a column of widgets_archive, not of widgets")
 		})
 		require.Zero(t, n.Statements)
 	})
