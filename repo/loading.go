@@ -77,6 +77,9 @@ type Identity interface {
 	Resolve(r any, row any) any
 	// Lookup returns the instance tracked for key (as Get takes it), if there is one.
 	Lookup(r any, key any) (any, bool)
+	// Writing tells that row is about to be written (Insert, Update, Upsert); an error stops the
+	// write before anything is sent.
+	Writing(r any, row any) error
 	// Stored tells that row was just written as it is (Insert, Update, Upsert): it is to be
 	// tracked with what it holds now as its clean state.
 	Stored(r any, row any)

@@ -33,6 +33,9 @@ func (r *Repo[T]) Upsert(ctx context.Context, db DB, rows []*T, on ...Field[T]) 
 	if err == nil && u.returning {
 		index, err = r.conflictIndex(rows, u.on)
 	}
+	if err == nil {
+		err = r.writing(db, rows)
+	}
 	if err != nil {
 		return &Error{Op: "upsert", Table: r.table, Err: err}
 	}

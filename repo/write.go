@@ -50,6 +50,9 @@ func (r *Repo[T]) Insert(ctx context.Context, db DB, rows ...*T) error {
 	if err := r.checkRows(rows); err != nil {
 		return &Error{Op: "insert", Table: r.table, Err: err}
 	}
+	if err := r.writing(db, rows); err != nil {
+		return &Error{Op: "insert", Table: r.table, Err: err}
+	}
 	var err error
 	switch {
 	case len(rows) == 0:
@@ -169,6 +172,18 @@ func (r *Repo[T]) clearSerial(rows []*T) {
 }
 
 // stored tells a session that rows were written.
+// writing asks a session whether rows may be written through it, before anything is sent.
+func (r *Repo[T]) writing(db DB, rows []*T) error {
+	if ident, ok := db.(Identity); ok {
+		for _, row := range rows {
+			if err := ident.Writing(r, row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func (r *Repo[T]) stored(db DB, rows []*T) {
 	if ident, ok := db.(Identity); ok {
 		for _, row := range rows {
@@ -284,6 +299,9 @@ func (r *Repo[T]) Update(ctx context.Context, db DB, row *T, cols ...Field[T]) e
 	}
 	if len(sets) == 0 {
 		return fail(invalidf("no column to update: every column of %s is part of its primary key", r.table))
+	}
+	if err := r.writing(db, []*T{row}); err != nil {
+		return &Error{Op: "update", Table: r.table, Key: r.Key(row), Err: err}
 	}
 	args := r.args(make([]any, 0, len(sets)+len(r.key)+1), []*T{row}, sets)
 	args = r.args(args, []*T{row}, r.key)

@@ -82,6 +82,18 @@ func TestBadInputTable(t *testing.T) {
 			_, err = EmployeeAddresses.Of(ctx, s, e)
 			return err
 		}, repo.ErrInvalid, "add it to uow.NewModel"},
+		{"Update through the session a second instance of a row it holds", func(s *uow.Session) error {
+			if _, err := Companies.Get(ctx, s, 2); err != nil {
+				return err
+			}
+			return Companies.Update(ctx, s, &Company{ID: 2, Name: "Other"})
+		}, repo.ErrInvalid, "holds another instance of the companies row with key 2"},
+		{"Upsert through the session a second instance of a row it holds", func(s *uow.Session) error {
+			if _, err := Companies.Get(ctx, s, 2); err != nil {
+				return err
+			}
+			return Companies.Upsert(ctx, s, []*Company{{ID: 2, Name: "Other"}})
+		}, repo.ErrInvalid, "change that one and let the flush write it"},
 		{"Load for a nil parent", func(s *uow.Session) error { return CompanyEmployees.Load(ctx, s, nil) }, repo.ErrInvalid, "parent 0 is nil"},
 		{"Load through a nil DB", func(*uow.Session) error { return CompanyEmployees.Load(ctx, nil, &Company{ID: 1}) }, repo.ErrInvalid, "nil DB"},
 		{"Of through a nil DB", func(*uow.Session) error { _, err := CompanyEmployees.Of(ctx, nil, &Company{ID: 1}); return err }, repo.ErrInvalid, "nil DB"},

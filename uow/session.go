@@ -330,12 +330,36 @@ func (s *Session) Lookup(r any, key any) (any, bool) {
 	return row, true
 }
 
-// Stored implements repo.Identity: row was written as it is.
+// Writing implements repo.Identity: a Repo's Insert, Update or Upsert through the session may
+// write the instance the session tracks, or a row whose key it does not hold; a second instance
+// of a row it holds is refused before anything is sent, for the session would then track two
+// and write both.
+func (s *Session) Writing(r any, row any) error {
+	if s.closed {
+		return ErrEnded
+	}
+	t := s.table(r)
+	if _, ok := t.entries[row]; ok || !t.u.KeyAssigned(row) {
+		return nil
+	}
+	if other, ok := t.index.Of(row); ok && other != row && !s.deleted(t, other) {
+		return fmt.Errorf("uow: the session holds another instance of the %s row with key %v: change that one and let the flush write it (or use uow.Add and uow.Delete), rather than writing a second instance through the Repo: %w",
+			t.u.Table(), t.u.Key(row), repo.ErrInvalid)
+	}
+	return nil
+}
+
+// Stored implements repo.Identity: row was written as it is. Where the session holds another
+// instance with row's key (an Upsert whose row turned out to be one the session held), that
+// instance stays the one tracked.
 func (s *Session) Stored(r any, row any) {
 	t := s.table(r)
 	if e, ok := t.entries[row]; ok {
 		e.state, e.snap = stClean, t.u.Clone(row)
 		t.index.Put(row)
+		return
+	}
+	if other, ok := t.index.Of(row); ok && other != row && !s.deleted(t, other) {
 		return
 	}
 	s.track(t, row, stClean)
