@@ -62,6 +62,10 @@ func TestRun(t *testing.T) {
 		"SelectIn   2 statement(s),  2 round trip(s): 10 companies, 30 employees\n",
 		"Joined     1 statement(s),  1 round trip(s): 10 companies, 30 employees\n",
 		"Pipelined  2 statement(s),  1 round trip(s): 10 companies, 30 employees\n",
+		// Verify at start-up.
+		"Model.Verify: no mismatch (1 round trip)\n",
+		"  companies.name: Go says int32; fix: declare the field as string",
+		"  companies.founded: Go says string; fix: ALTER TABLE \"companies\" ADD COLUMN \"founded\" text",
 		// Optimistic concurrency and retries.
 		"errors.Is(err, uow.ErrStale): true",
 		"Run called Carol's function 2 times",

@@ -97,6 +97,7 @@ func run(ctx context.Context, w io.Writer, url string, echoAll bool) (err error)
 	}{
 		{"The model, declared in Go (example/model.go)", x.showModel},
 		{"Create the tables", x.createTables},
+		{"Check the declarations against the tables, as a service does at start-up", x.verify},
 		{"Insert a company with two employees, in one unit of work", x.insertGraph},
 		{"Fire everyone, delete a company: cascades", x.cascades},
 		{"Lazy loading: once per session", x.lazyLoading},

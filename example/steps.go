@@ -63,6 +63,38 @@ func (x *example) createTables(ctx context.Context) error {
 	})
 }
 
+// verify checks the model against the tables (one round trip), then a declaration gone wrong:
+// a field of the wrong type, and a column the table does not have.
+func (x *example) verify(ctx context.Context) error {
+	var err error
+	n, _ := x.count(func() error { err = Model.Verify(ctx, x.pool); return nil })
+	if err != nil {
+		return err
+	}
+	x.printf("Model.Verify: no mismatch (%d round trip)\n", n.RoundTrips)
+
+	// A drifted declaration: name declared int32, a "founded" column the table never got.
+	type drifted struct {
+		ID      int64
+		Name    int32
+		Founded string
+	}
+	wrong := uow.MustModel(repo.MustNew("companies",
+		repo.Serial("id", func(c *drifted) *int64 { return &c.ID }),
+		repo.Col("name", func(c *drifted) *int32 { return &c.Name }),
+		repo.Col("founded", func(c *drifted) *string { return &c.Founded })))
+	err = wrong.Verify(ctx, x.pool)
+	x.printf("A drifted declaration, caught before serving (errors.Is(err, repo.ErrSchema): %v):\n", errors.Is(err, repo.ErrSchema))
+	var se *repo.SchemaError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("Verify of a drifted model: %v, want a *repo.SchemaError", err)
+	}
+	for _, m := range se.Mismatches {
+		x.printf("  %s.%s: Go says %s; fix: %s\n", m.Table, m.Column, m.Go, m.Fix)
+	}
+	return nil
+}
+
 // insertGraph adds a company with its employees: the session writes the company, reads its
 // generated id back, and writes the employees with it, in one INSERT for all of them.
 func (x *example) insertGraph(ctx context.Context) error {

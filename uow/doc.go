@@ -14,6 +14,28 @@
 // relation left out of its model (it would load it, but a row put in its collection would never
 // be written): the load is an error naming the relation, and sends nothing.
 //
+// # Checking declarations
+//
+// NewModel checks what Go alone can tell; [Model.Verify] checks the model against the database
+// it will run on, in one round trip (one query of pg_catalog covering every table and link
+// table), and changes nothing:
+//
+//	if err := Model.Verify(ctx, pool); err != nil {
+//		log.Fatal(err) // every mismatch, one per line, each with what to change
+//	}
+//
+// It reports a table missing from search_path, a column missing, a Go type that cannot hold
+// the column's type (an int32 for text or bigint, an int64 for numeric), a NULL the Go type
+// cannot hold, a key that is not the table's primary key, a generated key the database does not
+// generate, a Version column that is not an integer, and for the relations: a foreign key with
+// no index (the CREATE INDEX to run), a foreign key that orphaning sets NULL on a NOT NULL
+// column, a parent key that is not unique, a FOREIGN KEY constraint that refers elsewhere, a
+// link table or link column missing. The error is a [*repo.SchemaError] matching
+// [repo.ErrSchema]; differences that work but are a risk (a float64 for a numeric, a nullable
+// field for a NOT NULL column, a NOT NULL column Go leaves out) are listed in it as notes, and
+// alone return nil. Run it at service start-up and in CI, against a database migrated as
+// production is. [repo.Repo.Verify] does the same for one table.
+//
 // # A session's life
 //
 // [Run] is the usual way in: it begins a transaction, calls a function with a new [Session],

@@ -2,8 +2,10 @@ package uow_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -115,4 +117,38 @@ func ExampleRun() {
 	// true 0 statements
 	// true 350
 	// <nil>
+}
+
+// Checking declarations at start-up: a Repo over companies declared wrong — a name held in an
+// int32, a column the table does not have — is caught by one query of the catalog, before any
+// statement runs into it.
+func ExampleModel_Verify() {
+	ctx := context.Background()
+	tr := &repo.Tracer{}
+	pool, done := exampleDB(ctx, tr)
+	defer done()
+
+	type Company struct {
+		ID      int64
+		Name    int32 // wrong: the column is text
+		Founded time.Time
+	}
+	companies := repo.MustNew("companies",
+		repo.Serial("id", func(c *Company) *int64 { return &c.ID }),
+		repo.Col("name", func(c *Company) *int32 { return &c.Name }),
+		repo.ColFunc("founded", func(c *Company) *time.Time { return &c.Founded }, time.Time.Equal, nil), // wrong: no such column
+	)
+	model := uow.MustModel(companies)
+
+	var err error
+	n := tr.Count(func() { err = model.Verify(ctx, pool) })
+	fmt.Println(n.RoundTrips, "round trip")
+	fmt.Println(errors.Is(err, repo.ErrSchema))
+	fmt.Println(err)
+	// Output:
+	// 1 round trip
+	// true
+	// repo: schema: 2 mismatches between the declarations and the database:
+	// 	companies.name: Go: int32; database: text; fix: declare the field as string, or ALTER TABLE "companies" ALTER COLUMN "name" TYPE integer USING "name"::integer
+	// 	companies.founded: Go: time.Time; database: no such column in public.companies; fix: ALTER TABLE "companies" ADD COLUMN "founded" timestamptz, or remove the column from repo.New
 }

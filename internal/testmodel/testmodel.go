@@ -65,6 +65,7 @@ CREATE TABLE employees (
 	salary integer NOT NULL DEFAULT 0
 );
 CREATE INDEX ON employees (company_id);
+CREATE INDEX ON employees (manager_id);
 CREATE TABLE addresses (id bigserial PRIMARY KEY, employee_id bigint NOT NULL REFERENCES employees ON DELETE CASCADE, city text COLLATE "C" NOT NULL);
 CREATE INDEX ON addresses (employee_id);
 CREATE TABLE skills (id bigserial PRIMARY KEY, name text COLLATE "C" NOT NULL);

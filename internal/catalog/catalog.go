@@ -1,0 +1,223 @@
+// Package catalog compares what Go declares of tables (package repo) and relations (package
+// uow's model) with what PostgreSQL's catalog says of them, in one query. Packages repo and uow
+// front it with their Verify methods; the findings become repo.Mismatch values.
+package catalog
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Table is what Go declares of one table.
+type Table struct {
+	Name    string // as declared, unqualified: looked up through search_path
+	Columns []Column
+}
+
+// Column is what Go declares of one column.
+type Column struct {
+	Name      string
+	Go        GoType
+	Key       bool // part of the primary key (repo.Key, Serial, Generated)
+	Generated bool // the database generates it (Serial, Generated)
+	Version   bool // the optimistic-concurrency version
+}
+
+// Describer is implemented by what package repo hands package uow for each table (the Untyped
+// view of a Repo): it describes the table for the check.
+type Describer interface {
+	CatalogTable() Table
+}
+
+// Kind is a relation's kind.
+type Kind uint8
+
+const (
+	HasMany Kind = iota
+	HasOne
+	BelongsTo
+	ManyToMany
+)
+
+// Relation is what Go declares of one relation, in terms of tables and columns.
+type Relation struct {
+	Label string
+	Kind  Kind
+	// Parent is the table whose key the relation refers to, ParentKey that column; Child is
+	// the table holding the foreign key FK. For ManyToMany, Parent and ParentKey are the
+	// owner's, Child and ChildKey the collection's, and Link, LinkFrom and LinkTo the link table
+	// and its columns referring to ParentKey and ChildKey.
+	Parent, ParentKey string
+	Child, FK         string
+	ChildKey          string
+	// ParentKeyIsPrimary reports whether ParentKey is its table's whole primary key.
+	ParentKeyIsPrimary bool
+	// SetsNull reports whether a row that leaves its owner has FK set NULL (a HasMany or HasOne
+	// without DeleteOrphan).
+	SetsNull               bool
+	Link, LinkFrom, LinkTo string
+	ChildKeyIsPrimary      bool
+}
+
+// Querier is what the check runs its one query on: a repo.DB.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// Finding is one difference between Go and the database.
+type Finding struct {
+	Note     bool // harmless, or only a risk: reported, but not an error
+	Table    string
+	Column   string
+	Go       string
+	Database string
+	Fix      string
+}
+
+// Errors reports whether fs holds at least one finding that is not a note.
+func Errors(fs []Finding) bool {
+	for _, f := range fs {
+		if !f.Note {
+			return true
+		}
+	}
+	return false
+}
+
+// query reads, for each table name in $1 (resolved through search_path, as an unqualified name
+// in a statement is), its schema, columns, constraints, indexes and whether a BEFORE INSERT
+// trigger may set its columns. A name that resolves to nothing gives a row with found false.
+const query = `WITH req AS (
+	SELECT r.name, r.ord, to_regclass(quote_ident(r.name)) AS oid
+	FROM unnest($1::text[]) WITH ORDINALITY AS r(name, ord)
+)
+SELECT req.name,
+	c.oid IS NOT NULL,
+	coalesce(n.nspname::text, ''),
+	coalesce(c.relkind::text, ''),
+	coalesce(c.oid::int8, 0),
+	array_to_string(current_schemas(false), ', '),
+	coalesce((SELECT array_agg(DISTINCT n2.nspname::text) FROM pg_class c2 JOIN pg_namespace n2 ON n2.oid = c2.relnamespace
+		WHERE c2.relname = req.name AND c2.relkind IN ('r', 'p', 'v', 'm', 'f')), '{}'),
+	coalesce((SELECT json_agg(json_build_object(
+			'name', a.attname, 'format', format_type(a.atttypid, a.atttypmod), 'base', bt.typname, 'category', bt.typcategory,
+			'elem', coalesce(et.typname::text, ''), 'elemCategory', coalesce(et.typcategory::text, ''),
+			'notNull', a.attnotnull, 'hasDefault', a.atthasdef, 'identity', a.attidentity <> '', 'generated', a.attgenerated <> '')
+			ORDER BY a.attnum)
+		FROM pg_attribute a
+		JOIN pg_type t ON t.oid = a.atttypid
+		JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+		LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
+		WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'),
+	coalesce((SELECT json_agg(json_build_object(
+			'name', con.conname, 'type', con.contype,
+			'cols', (SELECT array_agg(a.attname::text ORDER BY k.i) FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
+				JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n),
+			'refTable', con.confrelid::int8, 'refName', coalesce(rn.nspname || '.' || rc.relname, ''),
+			'refCols', (SELECT array_agg(a.attname::text ORDER BY k.i) FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+				JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n))
+			ORDER BY con.conname)
+		FROM pg_constraint con
+		LEFT JOIN pg_class rc ON rc.oid = con.confrelid
+		LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+		WHERE con.conrelid = c.oid AND con.contype IN ('p', 'u', 'f')), '[]'),
+	coalesce((SELECT json_agg(json_build_object(
+			'name', ic.relname, 'unique', i.indisunique, 'partial', i.indpred IS NOT NULL,
+			'cols', (SELECT array_agg(coalesce(a.attname::text, '') ORDER BY k.i) FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, i)
+				LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
+				WHERE k.i <= i.indnkeyatts))
+			ORDER BY ic.relname)
+		FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+		WHERE i.indrelid = c.oid), '[]'),
+	EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal AND tg.tgtype & 6 = 6)
+FROM req
+LEFT JOIN pg_class c ON c.oid = req.oid
+LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+ORDER BY req.ord`
+
+// dbTable is what the catalog says of one table.
+type dbTable struct {
+	name       string
+	found      bool
+	schema     string
+	relkind    string
+	oid        int64
+	searchPath string
+	elsewhere  []string // schemas holding a relation of that name
+	columns    []dbColumn
+	cons       []dbConstraint
+	indexes    []dbIndex
+	trigger    bool // a BEFORE INSERT row trigger
+	reported   bool // a missing link table already reported
+}
+
+type dbColumn struct {
+	Name         string `json:"name"`
+	Format       string `json:"format"`
+	Base         string `json:"base"`
+	Category     string `json:"category"`
+	Elem         string `json:"elem"`
+	ElemCategory string `json:"elemCategory"`
+	NotNull      bool   `json:"notNull"`
+	HasDefault   bool   `json:"hasDefault"`
+	Identity     bool   `json:"identity"`
+	Generated    bool   `json:"generated"`
+}
+
+func (c *dbColumn) typ() dbType {
+	return dbType{Format: c.Format, Base: c.Base, Category: c.Category, Elem: c.Elem, ElemCategory: c.ElemCategory}
+}
+
+type dbConstraint struct {
+	Name     string   `json:"name"`
+	Type     string   `json:"type"` // p, u, f
+	Cols     []string `json:"cols"`
+	RefTable int64    `json:"refTable"`
+	RefName  string   `json:"refName"`
+	RefCols  []string `json:"refCols"`
+}
+
+type dbIndex struct {
+	Name    string   `json:"name"`
+	Unique  bool     `json:"unique"`
+	Partial bool     `json:"partial"`
+	Cols    []string `json:"cols"` // key columns; "" for an expression
+}
+
+// read runs the one query for names.
+func read(ctx context.Context, q Querier, names []string) (map[string]*dbTable, error) {
+	rows, err := q.Query(ctx, query, names)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]*dbTable, len(names))
+	for rows.Next() {
+		t := &dbTable{}
+		if err := rows.Scan(&t.name, &t.found, &t.schema, &t.relkind, &t.oid, &t.searchPath, &t.elsewhere,
+			&t.columns, &t.cons, &t.indexes, &t.trigger); err != nil {
+			return nil, err
+		}
+		out[t.name] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) != len(names) {
+		return nil, fmt.Errorf("catalog: read %d tables of %d", len(out), len(names))
+	}
+	return out, nil
+}
+
+func (t *dbTable) column(name string) *dbColumn {
+	for i := range t.columns {
+		if t.columns[i].Name == name {
+			return &t.columns[i]
+		}
+	}
+	return nil
+}
+
+func (t *dbTable) qualified() string { return t.schema + "." + t.name }

@@ -1,0 +1,34 @@
+package load
+
+import "github.com/kinship-go/kinship/internal/catalog"
+
+// CatalogRelation describes the relation in terms of tables and columns, for the catalog check
+// (package uow's Model.Verify). setsNull tells whether a row that leaves its owner has its
+// foreign key set NULL (no DeleteOrphan: the cascade flags are package rel's, which load cannot
+// read). It returns false if the relation's Repos are not declared.
+func (r *Rel[P, C]) CatalogRelation(setsNull bool) (catalog.Relation, bool) {
+	from, to := r.from(), r.to()
+	if from == nil || to == nil {
+		return catalog.Relation{}, false
+	}
+	c := catalog.Relation{Label: r.Label(), ParentKeyIsPrimary: r.keyIsPrimary()}
+	switch r.Kind {
+	case HasMany, HasOne:
+		c.Kind = catalog.HasMany
+		if r.Kind == HasOne {
+			c.Kind = catalog.HasOne
+		}
+		c.Parent, c.ParentKey, c.Child, c.FK = from.Table(), r.fromName, to.Table(), r.toName
+		c.SetsNull = setsNull
+	case BelongsTo:
+		c.Kind = catalog.BelongsTo
+		c.Parent, c.ParentKey, c.Child, c.FK = to.Table(), r.toName, from.Table(), r.fromName
+	case ManyToMany:
+		c.Kind = catalog.ManyToMany
+		c.Parent, c.ParentKey, c.Child, c.ChildKey = from.Table(), r.fromName, to.Table(), r.linkTo
+		c.Link, c.LinkFrom, c.LinkTo = r.through.Table, r.through.From, r.through.To
+		pk := to.PrimaryKey()
+		c.ChildKeyIsPrimary = len(pk) == 1 && pk[0].Name() == r.linkTo
+	}
+	return c, true
+}
