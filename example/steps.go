@@ -87,7 +87,7 @@ func (x *example) verify(ctx context.Context) error {
 	x.printf("A drifted declaration, caught before serving (errors.Is(err, repo.ErrSchema): %v):\n", errors.Is(err, repo.ErrSchema))
 	var se *repo.SchemaError
 	if !errors.As(err, &se) {
-		return fmt.Errorf("Verify of a drifted model: %v, want a *repo.SchemaError", err)
+		return fmt.Errorf("the drifted model verified as %v, not a *repo.SchemaError", err)
 	}
 	for _, m := range se.Mismatches {
 		x.printf("  %s.%s: Go says %s; fix: %s\n", m.Table, m.Column, m.Go, m.Fix)
