@@ -188,7 +188,11 @@ func (r *Repo[T]) ScanRows(db DB, rows pgx.Rows, extra []any, fn func(*T) bool) 
 			row = ident.Resolve(r, row).(*T)
 		}
 		if !fn(row) {
-			return nil
+			// Stopped early: what follows the rows read may still be an error (a serialization
+			// failure found at the statement's end), which aborts the transaction. Close reads
+			// it; it must not be dropped.
+			rows.Close()
+			return rows.Err()
 		}
 	}
 	return rows.Err()
