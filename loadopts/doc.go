@@ -155,10 +155,12 @@
 // # Mistakes
 //
 // A query's load options are checked before anything is sent; a mistake is the query's error,
-// and nothing is sent. The mistakes: an unknown strategy, options given with a strategy that
-// loads nothing, BatchSize with another strategy than SelectIn, a limit or batch size that is not
-// positive, a nil option, a level below one that loads nothing, a relation declared wrong (see
-// package rel), a malformed repo.Raw inside Where.
+// matching repo.ErrInvalid, and nothing is sent. The mistakes: a nil relation or path (or a path
+// made by rel.Then of one), an unknown strategy, options given with a strategy that loads
+// nothing, BatchSize with another strategy than SelectIn, a limit or batch size that is not
+// positive, a nil option, an ordering of nothing (the zero repo.Order, or one of a nil column),
+// a level below one that loads nothing, a relation declared wrong (see package rel), a condition
+// on a nil column or a malformed repo.Raw inside Where.
 //
 // [repo.Repo.All] refuses load options (its error matches repo.ErrInvalid, and nothing is sent):
 // while it streams, the connection is busy and cannot load relations. Use Find, or the relation's

@@ -48,7 +48,20 @@ func (f optionFunc[C]) apply(s *load.Spec[C]) { f(s) }
 // query of P: pass it to Find or Get of P's Repo. The levels of a path above the last load as
 // their own With options say, or else with their relation's default strategy (SelectIn where
 // that default does not load). The option is reusable and safe to share between queries.
+//
+// Its mistakes (see the package documentation: a nil target or one made of a nil relation, a
+// nil option, an unknown strategy, …) are the query's error, matching repo.ErrInvalid; nothing
+// is sent.
 func With[P, C any](target rel.Path[P, C], s Strategy, opts ...Option[C]) repo.Option[P] {
+	var edges []load.Edge
+	var last load.Target[C]
+	if target != nil {
+		edges, last = target.Edges(), target.Target()
+	}
+	if len(edges) == 0 || last == nil {
+		err := errors.New("loadopts: With of no relation: a nil relation or path, or rel.Then of one")
+		return repo.Load(func(current repo.Loading[P]) repo.Loading[P] { return load.Fail(current, err) })
+	}
 	spec := load.Spec[C]{Strategy: s}
 	if s > NoLoad {
 		spec.Err = fmt.Errorf("unknown strategy %v", s)
@@ -66,7 +79,6 @@ func With[P, C any](target rel.Path[P, C], s Strategy, opts ...Option[C]) repo.O
 	if spec.Err == nil && spec.Batch > 0 && s != SelectIn {
 		spec.Err = fmt.Errorf("BatchSize applies to SelectIn, not %v", s)
 	}
-	edges, last := target.Edges(), target.Target()
 	return repo.Load(func(current repo.Loading[P]) repo.Loading[P] {
 		return load.Merge(current, edges, last, spec)
 	})
@@ -77,26 +89,42 @@ func Where[C any](preds ...repo.Pred[C]) Option[C] {
 	return optionFunc[C](func(s *load.Spec[C]) { s.Where = repo.And(append([]repo.Pred[C]{s.Where}, preds...)...) })
 }
 
-// OrderBy orders each parent's rows.
+// OrderBy orders each parent's rows. The zero Order, or one of a nil column, is the query's
+// error (it orders by nothing).
 func OrderBy[C any](orders ...repo.Order[C]) Option[C] {
-	return optionFunc[C](func(s *load.Spec[C]) { s.Order = append(s.Order, orders...) })
+	return optionFunc[C](func(s *load.Spec[C]) {
+		checkOrders(s, "OrderBy", orders)
+		s.Order = append(s.Order, orders...)
+	})
+}
+
+// checkOrders refuses an ordering that renders as nothing: the zero Order, or one of a nil column.
+func checkOrders[C any](s *load.Spec[C], op string, orders []repo.Order[C]) {
+	for i, o := range orders {
+		if o.SQL("c") == "" {
+			s.Err = fmt.Errorf("%s: ordering %d orders by nothing (the zero Order, or one of a nil column): build it with a column's Asc or Desc", op, i)
+		}
+	}
 }
 
 // LimitPerParent loads at most n rows for each parent, the first n by orders (then by primary
 // key, so that ties are cut the same way every time): the top n of each. It is computed in the
-// database, with row_number() OVER (PARTITION BY …) or, for Joined, a LATERAL subquery.
+// database, with row_number() OVER (PARTITION BY …) or, for Joined, a LATERAL subquery. An n
+// that is not positive, or an ordering of nothing (as for [OrderBy]), is the query's error.
 func LimitPerParent[C any](n int, orders ...repo.Order[C]) Option[C] {
 	return optionFunc[C](func(s *load.Spec[C]) {
 		if n <= 0 {
 			s.Err = fmt.Errorf("LimitPerParent(%d): the limit must be positive", n)
 		}
+		checkOrders(s, "LimitPerParent", orders)
 		s.Limit = n
 		s.Order = append(s.Order, orders...)
 	})
 }
 
 // BatchSize sets how many parent keys one SelectIn statement carries (default 1,000). Each batch
-// is one more statement, but all go in one round trip.
+// is one more statement, but all go in one round trip. An n that is not positive is the query's
+// error.
 func BatchSize[C any](n int) Option[C] {
 	return optionFunc[C](func(s *load.Spec[C]) {
 		if n <= 0 {

@@ -66,9 +66,10 @@
 //
 // Options: [Named] names the relation in errors and logs (without it the name is made of its
 // tables and columns, e.g. "companies.id→employees.company_id"); [Cascade] and [DefaultLoad] are
-// described below. A mistake that the compiler cannot see (a nil accessor, a link table's name
-// that is not an identifier, a column never given to a Repo, PassiveDeletes without Delete) is
-// reported by every use of the relation, before any SQL is sent.
+// described below. A mistake that the compiler cannot see (a nil accessor or key column, a link
+// table's name that is not an identifier, a column never given to a Repo, PassiveDeletes without
+// Delete) is reported by every use of the relation, before any SQL is sent, as an error matching
+// repo.ErrInvalid.
 //
 // # Why keys are columns
 //
@@ -191,5 +192,9 @@
 //
 // Errors from Of and Load name the relation ("rel: CompanyEmployees: …") and wrap their cause:
 // [ErrNotLoaded] for a relation that Raise kept from loading, a *pgconn.PgError for what the server
-// refused.
+// refused. A mistake of the caller's is an error matching repo.ErrInvalid that says which, and
+// nothing is sent: a nil or zero relation (a *Many or *One not made by the constructors), a
+// relation declared wrong (a nil accessor or key column, a nil Option, see above), a nil
+// context, a nil DB, a nil row or parent. Then of a nil path is a path of no relations, which a
+// load option and uow.NewModel refuse.
 package rel

@@ -96,8 +96,18 @@ func configure(m *load.Meta, opts []Option) {
 	}
 }
 
-// Cascade returns the relation's cascades.
-func (m *Many[P, C]) Cascade() Cascades { return Cascades(m.core.Cascade) }
+// Cascade returns the relation's cascades (none for a nil or zero relation).
+func (m *Many[P, C]) Cascade() Cascades {
+	if m == nil || m.core == nil {
+		return 0
+	}
+	return Cascades(m.core.Cascade)
+}
 
-// Cascade returns the relation's cascades.
-func (o *One[P, C]) Cascade() Cascades { return Cascades(o.core.Cascade) }
+// Cascade returns the relation's cascades (none for a nil or zero relation).
+func (o *One[P, C]) Cascade() Cascades {
+	if o == nil || o.core == nil {
+		return 0
+	}
+	return Cascades(o.core.Cascade)
+}

@@ -45,9 +45,19 @@ type Path[P, C any] interface {
 // Then is the path from A through B to C: rel.Then(CompanyEmployees, EmployeeAddresses) loads
 // employees and their addresses. A path whose links do not chain does not compile. Paths nest:
 // Then(Then(a, b), c) and Then(a, Then(b, c)) are the same three levels.
+//
+// Then of a nil path or relation (or of a path made so) is a path of no relations, which a load
+// option refuses: the query's error matches repo.ErrInvalid, and nothing is sent.
 func Then[A, B, C any](first Path[A, B], next Path[B, C]) Path[A, C] {
-	edges := append(append([]load.Edge(nil), first.Edges()...), next.Edges()...)
-	return path[A, C]{edges, next.Target()}
+	if first == nil || next == nil {
+		return path[A, C]{}
+	}
+	fe, ne, last := first.Edges(), next.Edges(), next.Target()
+	if len(fe) == 0 || len(ne) == 0 || first.Target() == nil || last == nil {
+		return path[A, C]{}
+	}
+	edges := append(append([]load.Edge(nil), fe...), ne...)
+	return path[A, C]{edges, last}
 }
 
 type path[A, C any] struct {
@@ -55,15 +65,41 @@ type path[A, C any] struct {
 	target load.Target[C]
 }
 
-func (path[A, C]) from(*A, *C)               {}
-func (*Many[P, C]) from(*P, *C)              {}
-func (*One[P, C]) from(*P, *C)               {}
-func (p path[A, C]) Edges() []load.Edge      { return p.edges }
-func (p path[A, C]) Target() load.Target[C]  { return p.target }
-func (m *Many[P, C]) Edges() []load.Edge     { return []load.Edge{m.core} }
-func (m *Many[P, C]) Target() load.Target[C] { return m.core }
-func (o *One[P, C]) Edges() []load.Edge      { return []load.Edge{o.core} }
-func (o *One[P, C]) Target() load.Target[C]  { return o.core }
+func (path[A, C]) from(*A, *C)              {}
+func (*Many[P, C]) from(*P, *C)             {}
+func (*One[P, C]) from(*P, *C)              {}
+func (p path[A, C]) Edges() []load.Edge     { return p.edges }
+func (p path[A, C]) Target() load.Target[C] { return p.target }
+
+// Edges and Target of a nil or zero relation are nil: a path of no relations.
+
+func (m *Many[P, C]) Edges() []load.Edge {
+	if m == nil || m.core == nil {
+		return nil
+	}
+	return []load.Edge{m.core}
+}
+
+func (m *Many[P, C]) Target() load.Target[C] {
+	if m == nil || m.core == nil {
+		return nil
+	}
+	return m.core
+}
+
+func (o *One[P, C]) Edges() []load.Edge {
+	if o == nil || o.core == nil {
+		return nil
+	}
+	return []load.Edge{o.core}
+}
+
+func (o *One[P, C]) Target() load.Target[C] {
+	if o == nil || o.core == nil {
+		return nil
+	}
+	return o.core
+}
 
 // Many is a to-many relation: P holds a []*C. [HasMany] and [ManyToMany] make it.
 type Many[P, C any] struct {
@@ -115,44 +151,99 @@ func HasOne[P, C any, K comparable](key repo.Ref[P, K], fk repo.Ref[C, K], field
 	return o
 }
 
-// Name returns the relation's name: the one given with [Named], or one made of its tables.
-func (m *Many[P, C]) Name() string { return m.core.Label() }
+// Name returns the relation's name: the one given with [Named], or one made of its tables; ""
+// for a nil or zero relation.
+func (m *Many[P, C]) Name() string {
+	if m == nil || m.core == nil {
+		return ""
+	}
+	return m.core.Label()
+}
 
-// Name returns the relation's name: the one given with [Named], or one made of its tables.
-func (o *One[P, C]) Name() string { return o.core.Label() }
+// Name returns the relation's name: the one given with [Named], or one made of its tables; ""
+// for a nil or zero relation.
+func (o *One[P, C]) Name() string {
+	if o == nil || o.core == nil {
+		return ""
+	}
+	return o.core.Label()
+}
 
-// Core returns kinship's description of the relation, for packages loadopts and uow.
-func (m *Many[P, C]) Core() *load.Rel[P, C] { return m.core }
+// Core returns kinship's description of the relation, for packages loadopts and uow (nil for a
+// nil or zero relation).
+func (m *Many[P, C]) Core() *load.Rel[P, C] {
+	if m == nil {
+		return nil
+	}
+	return m.core
+}
 
-// Core returns kinship's description of the relation, for packages loadopts and uow.
-func (o *One[P, C]) Core() *load.Rel[P, C] { return o.core }
+// Core returns kinship's description of the relation, for packages loadopts and uow (nil for a
+// nil or zero relation).
+func (o *One[P, C]) Core() *load.Rel[P, C] {
+	if o == nil {
+		return nil
+	}
+	return o.core
+}
 
-// Loaded reports whether p's collection was loaded (is not nil).
-func (m *Many[P, C]) Loaded(p *P) bool { return p != nil && m.core.Check() == nil && m.core.Loaded(p) }
+// Loaded reports whether p's collection was loaded (is not nil). It is false for a nil p, and
+// for a relation that is nil or declared wrong.
+func (m *Many[P, C]) Loaded(p *P) bool {
+	return p != nil && m != nil && m.core != nil && m.core.Check() == nil && m.core.Loaded(p)
+}
 
-// Loaded reports whether p's field was loaded: it is set, or p's foreign key is NULL.
-func (o *One[P, C]) Loaded(p *P) bool { return p != nil && o.core.Check() == nil && o.core.Loaded(p) }
+// Loaded reports whether p's field was loaded: it is set, or p's foreign key is NULL. It is false
+// for a nil p, and for a relation that is nil or declared wrong.
+func (o *One[P, C]) Loaded(p *P) bool {
+	return p != nil && o != nil && o.core != nil && o.core.Check() == nil && o.core.Loaded(p)
+}
 
 // Load loads the relation for parents already in memory: one statement per batch of 1,000
 // distinct keys, all in one round trip (select-in). It replaces what their fields held.
+//
+// A nil or zero relation, one declared wrong (see the package documentation), a nil context,
+// a nil DB and a nil parent are errors matching repo.ErrInvalid that say which; nothing is sent.
 func (m *Many[P, C]) Load(ctx context.Context, db repo.DB, parents ...*P) error {
-	if err := usable(db, parents); err != nil {
+	if m == nil {
+		return errNilRelation
+	}
+	if m.core == nil {
+		return errZeroMany
+	}
+	if err := usable(ctx, db, parents); err != nil {
 		return wrap(m.core.Label(), err)
 	}
 	return wrap(m.core.Label(), m.core.Load(ctx, db, parents, nil))
 }
 
-// Load loads the relation for rows already in memory, as [Many.Load] does.
+// Load loads the relation for rows already in memory, as [Many.Load] does, with the same errors.
 func (o *One[P, C]) Load(ctx context.Context, db repo.DB, parents ...*P) error {
-	if err := usable(db, parents); err != nil {
+	if o == nil {
+		return errNilRelation
+	}
+	if o.core == nil {
+		return errZeroOne
+	}
+	if err := usable(ctx, db, parents); err != nil {
 		return wrap(o.core.Label(), err)
 	}
 	return wrap(o.core.Label(), o.core.Load(ctx, db, parents, nil))
 }
 
-// usable refuses a nil DB or a nil parent, which would otherwise panic in the load.
-func usable[P any](db repo.DB, parents []*P) error {
-	if db == nil {
+var (
+	errNilRelation = fmt.Errorf("rel: nil relation: declare it with rel.HasMany, rel.BelongsTo, rel.HasOne or rel.ManyToMany: %w", repo.ErrInvalid)
+	errZeroMany    = fmt.Errorf("rel: a zero Many, not declared with rel.HasMany or rel.ManyToMany: %w", repo.ErrInvalid)
+	errZeroOne     = fmt.Errorf("rel: a zero One, not declared with rel.BelongsTo or rel.HasOne: %w", repo.ErrInvalid)
+)
+
+// usable refuses a nil context, a nil DB or a nil parent, which would otherwise panic in the
+// load.
+func usable[P any](ctx context.Context, db repo.DB, parents []*P) error {
+	if ctx == nil {
+		return fmt.Errorf("nil context: pass context.Background() or the caller's context: %w", repo.ErrInvalid)
+	}
+	if load.NilDB(db) {
 		return fmt.Errorf("nil DB: %w", repo.ErrInvalid)
 	}
 	for i, p := range parents {
@@ -166,7 +257,16 @@ func usable[P any](db repo.DB, parents []*P) error {
 // Of returns p's collection, loading it first if it is not loaded, unless the relation's
 // strategy is Raise: then it is [ErrNotLoaded] and no query runs. Through a unit-of-work session
 // the session decides, and loads each collection at most once.
+//
+// A nil or zero relation, one declared wrong, a nil context, a nil DB and a nil p are errors
+// matching repo.ErrInvalid that say which; nothing is sent.
 func (m *Many[P, C]) Of(ctx context.Context, db repo.DB, p *P) ([]*C, error) {
+	if m == nil {
+		return nil, errNilRelation
+	}
+	if m.core == nil {
+		return nil, errZeroMany
+	}
 	if err := access(ctx, db, m.core, p); err != nil {
 		return nil, err
 	}
@@ -174,8 +274,14 @@ func (m *Many[P, C]) Of(ctx context.Context, db repo.DB, p *P) ([]*C, error) {
 }
 
 // Of returns p's row of the relation (nil if there is none), loading it first if it is not
-// loaded, as [Many.Of] does.
+// loaded, as [Many.Of] does, with the same errors.
 func (o *One[P, C]) Of(ctx context.Context, db repo.DB, p *P) (*C, error) {
+	if o == nil {
+		return nil, errNilRelation
+	}
+	if o.core == nil {
+		return nil, errZeroOne
+	}
 	if err := access(ctx, db, o.core, p); err != nil {
 		return nil, err
 	}
@@ -197,7 +303,10 @@ func access[P, C any](ctx context.Context, db repo.DB, r *load.Rel[P, C], p *P) 
 	if p == nil {
 		return fmt.Errorf("rel: %s: nil row: %w", r.Label(), repo.ErrInvalid)
 	}
-	if db == nil {
+	if ctx == nil {
+		return fmt.Errorf("rel: %s: nil context: pass context.Background() or the caller's context: %w", r.Label(), repo.ErrInvalid)
+	}
+	if load.NilDB(db) {
 		return fmt.Errorf("rel: %s: nil DB: %w", r.Label(), repo.ErrInvalid)
 	}
 	if r.Loaded(p) {

@@ -35,9 +35,12 @@ var ErrStale = repo.ErrStale
 // statement fails, the flush returns its error and the rows are as they were before it: no
 // key assigned, no row counted as written; the transaction is then unusable and the session
 // must be rolled back.
+//
+// A flush of a session that ended is [ErrEnded]; of a nil or zero Session, or with a nil context,
+// an error matching repo.ErrInvalid.
 func (s *Session) Flush(ctx context.Context) error {
-	if s.closed {
-		return ErrEnded
+	if err := s.usable(ctx); err != nil {
+		return err
 	}
 	if s.flushing {
 		return nil

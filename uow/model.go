@@ -42,6 +42,9 @@ type ModelError struct {
 }
 
 func (e *ModelError) Error() string {
+	if e == nil {
+		return "uow: model: <nil *ModelError>"
+	}
 	var b strings.Builder
 	b.WriteString("uow: model: ")
 	if e.Relation != "" {
@@ -63,7 +66,8 @@ func (e *ModelError) Is(target error) bool { return target == repo.ErrInvalid }
 // only one owning relation; no relation whose foreign key cannot be NULL without rel.Delete
 // (deleting the owner would have to set it NULL, which can only fail); no cycle between tables,
 // which would need an UPDATE after the INSERTs (self-referential tables are fine: their rows are
-// ordered).
+// ordered). A nil part, a nil or zero relation or Repo, and a relation declared wrong are each a
+// [*ModelError] (matching repo.ErrInvalid) naming it.
 func NewModel(parts ...any) (*Model, error) {
 	m := &Model{byRepo: map[any]*tableDef{}, inverse: map[load.Relation]load.Relation{}, byFK: map[load.Relation]bool{}, has: map[load.Relation]bool{}}
 	seen := map[load.Relation]bool{}
@@ -72,6 +76,9 @@ func NewModel(parts ...any) (*Model, error) {
 		case nil:
 			return nil, &ModelError{Problem: fmt.Sprintf("part %d is nil", i)}
 		case interface{ Edges() []load.Edge }:
+			if len(p.Edges()) == 0 {
+				return nil, &ModelError{Problem: fmt.Sprintf("part %d (%T) is a nil relation or path, or one made of one", i, p)}
+			}
 			for _, e := range p.Edges() {
 				r, ok := e.(load.Relation)
 				if !ok || seen[r] {
@@ -83,7 +90,14 @@ func NewModel(parts ...any) (*Model, error) {
 				}
 			}
 		case interface{ Untyped() repo.Untyped }:
-			m.table(p.Untyped())
+			u := p.Untyped()
+			if u == nil {
+				return nil, &ModelError{Problem: fmt.Sprintf("part %d (%T) is a nil Repo", i, p)}
+			}
+			if u.Table() == "" {
+				return nil, &ModelError{Problem: fmt.Sprintf("part %d (%T) is a Repo not declared with repo.New", i, p)}
+			}
+			m.table(u)
 		default:
 			return nil, &ModelError{Problem: fmt.Sprintf("part %d (%T) is neither a relation nor a Repo", i, p)}
 		}
@@ -115,15 +129,16 @@ func (m *Model) table(u repo.Untyped) *tableDef {
 
 func (m *Model) addRelation(r load.Relation) error {
 	fail := func(problem string) error { return &ModelError{Relation: r.Label(), Problem: problem} }
+	if err := r.(interface{ Check() error }).Check(); err != nil {
+		// A ModelError matches ErrInvalid by itself: its problem need not say so.
+		return fail(strings.TrimSuffix(err.Error(), ": "+repo.ErrInvalid.Error()))
+	}
 	owner, err := r.Owner()
 	if err != nil {
 		return fail(err.Error())
 	}
 	other, err := r.Other()
 	if err != nil {
-		return fail(err.Error())
-	}
-	if err := r.(interface{ Check() error }).Check(); err != nil {
 		return fail(err.Error())
 	}
 	o, c := m.table(owner), m.table(other)

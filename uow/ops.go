@@ -16,6 +16,9 @@ import (
 // parent's loaded collection at once (fix-up). Adding a row already in the session changes
 // nothing; adding one deleted earlier in the session, or a second instance of a row the session
 // holds, is an error. Add sends nothing.
+//
+// A nil or zero Session, a nil or undeclared Repo and a nil row are errors matching
+// repo.ErrInvalid that say which; a session that ended is [ErrEnded].
 func Add[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 	if err := usable(s, r); err != nil {
 		return err
@@ -33,12 +36,17 @@ func Add[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 	return s.sync(added)
 }
 
+// usable refuses a nil or zero Session, one that ended (ErrEnded), and a nil Repo or one not
+// declared with repo.New.
 func usable[T any](s *Session, r *repo.Repo[T]) error {
-	if s == nil || s.closed {
-		return ErrEnded
+	if err := s.usable(context.Background()); err != nil {
+		return err
 	}
 	if r == nil {
 		return fmt.Errorf("uow: nil Repo: %w", repo.ErrInvalid)
+	}
+	if len(r.Columns()) == 0 {
+		return fmt.Errorf("uow: the Repo was not declared with repo.New: %w", repo.ErrInvalid)
 	}
 	return nil
 }
@@ -109,7 +117,7 @@ func (s *Session) add(t *table, row any, added map[any]bool) error {
 // PassiveDeletes), otherwise children's foreign keys are set NULL. A row the session does not
 // hold yet is taken as it is; deleting a row added but not yet inserted forgets it, and its
 // rows follow its cascades at once (nothing of it is in the database). A row deleted leaves
-// the loaded collections that held it. Delete sends nothing.
+// the loaded collections that held it. Delete sends nothing. Its errors are Add's.
 func Delete[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 	if err := usable(s, r); err != nil {
 		return err
@@ -226,10 +234,14 @@ func (s *Session) goneOwner(r load.Relation, p any) bool {
 
 // Refresh reads row again from the database, discarding its unflushed changes: its columns
 // take the database's values (its relation fields are left alone). A row deleted meanwhile is
-// repo.ErrNotFound.
+// repo.ErrNotFound. A nil context and a nil row are errors matching repo.ErrInvalid, and so are
+// Add's.
 func Refresh[T any](ctx context.Context, s *Session, r *repo.Repo[T], row *T) error {
 	if err := usable(s, r); err != nil {
 		return err
+	}
+	if ctx == nil {
+		return fmt.Errorf("uow: refresh %s: nil context: %w", r.Table(), repo.ErrInvalid)
 	}
 	if row == nil {
 		return fmt.Errorf("uow: refresh %s: nil row: %w", r.Table(), repo.ErrInvalid)
@@ -248,9 +260,10 @@ func Refresh[T any](ctx context.Context, s *Session, r *repo.Repo[T], row *T) er
 	return nil
 }
 
-// Contains reports whether the session holds row and has not deleted it.
+// Contains reports whether the session holds row and has not deleted it: false for a nil or
+// zero Session, a nil Repo or a nil row.
 func Contains[T any](s *Session, r *repo.Repo[T], row *T) bool {
-	if s == nil || r == nil {
+	if s == nil || r == nil || row == nil {
 		return false
 	}
 	t, ok := s.tables[any(r)]

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/kinship-go/kinship/repo"
 )
 
 // ErrAmbiguousCommit is matched by the error of a COMMIT whose outcome is unknown: the
@@ -50,7 +51,7 @@ var defaultRetry = retry{attempts: 5, min: 10 * time.Millisecond, max: time.Seco
 
 func (r retry) check() error {
 	if r.attempts < 1 || r.min < 0 || r.max < r.min {
-		return fmt.Errorf("uow: Retry(%d, %v, %v): need at least 1 attempt and 0 <= min <= max", r.attempts, r.min, r.max)
+		return fmt.Errorf("uow: Retry(%d, %v, %v): need at least 1 attempt and 0 <= min <= max: %w", r.attempts, r.min, r.max, repo.ErrInvalid)
 	}
 	return nil
 }
@@ -58,6 +59,8 @@ func (r retry) check() error {
 // Retry sets how [Run] retries a transaction that failed with a serialization failure (SQLSTATE
 // 40001) or a deadlock (40P01): at most attempts runs in all (default 5), waiting between them a
 // random time up to a bound that doubles from min to max (default 10ms and 1s: "full jitter").
+// Fewer than 1 attempt, a negative min or a max below min make Begin and Run fail with an error
+// matching repo.ErrInvalid.
 func Retry(attempts int, min, max time.Duration) Option {
 	return optionFunc(func(s *settings) { s.retry = retry{attempts, min, max} })
 }
@@ -88,9 +91,15 @@ func Retryable(err error) bool {
 // transaction, which only the outermost Run can run again.
 //
 // Run costs BEGIN and COMMIT round trips plus what the session sends.
+//
+// A nil context, a nil db, a nil or zero Model, a nil fn, a nil option and a [Retry] out of
+// range are errors matching repo.ErrInvalid that say which; nothing is sent and fn is not called.
 func Run(ctx context.Context, db Beginner, model *Model, fn func(s *Session) error, opts ...Option) error {
-	if db == nil || model == nil || fn == nil {
-		return fmt.Errorf("uow: Run needs a db, a model and a function: %w", errInvalid)
+	if err := checkStart(ctx, db, model); err != nil {
+		return err
+	}
+	if fn == nil {
+		return fmt.Errorf("uow: Run of a nil function: %w", errInvalid)
 	}
 	set, err := collect(opts)
 	if err != nil {

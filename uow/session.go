@@ -2,10 +2,12 @@ package uow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kinship-go/kinship/internal/load"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
@@ -97,10 +99,52 @@ type Beginner interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
+// nilBeginner reports whether db is nil, or a nil pointer of one of pgx's types, whose methods
+// would dereference it.
+func nilBeginner(db Beginner) bool {
+	switch d := db.(type) {
+	case nil:
+		return true
+	case *pgxpool.Pool:
+		return d == nil
+	case *pgxpool.Conn:
+		return d == nil
+	case *pgxpool.Tx:
+		return d == nil
+	case *pgx.Conn:
+		return d == nil
+	case runTx:
+		return d.Tx == nil
+	}
+	return false
+}
+
+// checkStart refuses what Begin and Run cannot start from: a nil context, a nil db, a nil or
+// zero Model.
+func checkStart(ctx context.Context, db Beginner, model *Model) error {
+	switch {
+	case ctx == nil:
+		return fmt.Errorf("uow: nil context: pass context.Background() or the caller's context: %w", repo.ErrInvalid)
+	case nilBeginner(db):
+		return fmt.Errorf("uow: nil db: pass a pool, a connection or a transaction: %w", repo.ErrInvalid)
+	}
+	return checkModel(model)
+}
+
+func checkModel(model *Model) error {
+	switch {
+	case model == nil:
+		return fmt.Errorf("uow: nil model: make it with uow.NewModel: %w", repo.ErrInvalid)
+	case model.byRepo == nil:
+		return fmt.Errorf("uow: a zero Model: make it with uow.NewModel: %w", repo.ErrInvalid)
+	}
+	return nil
+}
+
 // begin starts the session's transaction on db: BeginTx with o where db has it, a savepoint
 // (Begin) on a pgx.Tx, which takes no options.
 func begin(ctx context.Context, db Beginner, o pgx.TxOptions) (pgx.Tx, error) {
-	if db == nil {
+	if nilBeginner(db) {
 		return nil, fmt.Errorf("uow: nil db: %w", repo.ErrInvalid)
 	}
 	if b, ok := db.(interface {
@@ -116,9 +160,9 @@ func begin(ctx context.Context, db Beginner, o pgx.TxOptions) (pgx.Tx, error) {
 
 func collect(opts []Option) (settings, error) {
 	s := settings{autoflush: true, retry: defaultRetry}
-	for _, o := range opts {
+	for i, o := range opts {
 		if o == nil {
-			return s, fmt.Errorf("uow: nil option")
+			return s, fmt.Errorf("uow: nil option (option %d): %w", i, repo.ErrInvalid)
 		}
 		o.apply(&s)
 	}
@@ -126,9 +170,12 @@ func collect(opts []Option) (settings, error) {
 }
 
 // Begin starts a session on a new transaction of db. Most code uses [Run] instead.
+//
+// A nil context, a nil db, a nil or zero Model, a nil option and a [Retry] out of range are
+// errors matching repo.ErrInvalid that say which; nothing is sent.
 func Begin(ctx context.Context, db Beginner, model *Model, opts ...Option) (*Session, error) {
-	if model == nil {
-		return nil, fmt.Errorf("uow: nil model: %w", repo.ErrInvalid)
+	if err := checkStart(ctx, db, model); err != nil {
+		return nil, err
 	}
 	set, err := collect(opts)
 	if err != nil {
@@ -142,10 +189,14 @@ func Begin(ctx context.Context, db Beginner, model *Model, opts ...Option) (*Ses
 }
 
 // Attach returns a session on a transaction the caller began and will end: the session writes
-// at Flush, and the caller commits or rolls back tx itself.
+// at Flush, and the caller commits or rolls back tx itself. A nil tx, a nil or zero Model and
+// a nil option are errors matching repo.ErrInvalid that say which.
 func Attach(tx pgx.Tx, model *Model, opts ...Option) (*Session, error) {
-	if model == nil || tx == nil {
-		return nil, fmt.Errorf("uow: nil model or transaction: %w", repo.ErrInvalid)
+	if tx == nil || nilBeginner(tx) {
+		return nil, fmt.Errorf("uow: nil transaction: %w", repo.ErrInvalid)
+	}
+	if err := checkModel(model); err != nil {
+		return nil, err
 	}
 	set, err := collect(opts)
 	if err != nil {
@@ -168,8 +219,12 @@ func newSession(m *Model, tx pgx.Tx, set settings) *Session {
 }
 
 // Tx returns the session's transaction. Inside [Run], its Commit and Rollback are refused
-// ([ErrRunEnds]); its Begin starts a savepoint, as Run on it does.
+// ([ErrRunEnds]); its Begin starts a savepoint, as Run on it does. It is nil for a nil or zero
+// Session.
 func (s *Session) Tx() pgx.Tx {
+	if s == nil || s.tx == nil {
+		return nil
+	}
 	if s.inRun {
 		return runTx{s.tx}
 	}
@@ -183,12 +238,33 @@ func (runTx) Commit(context.Context) error   { return ErrRunEnds }
 func (runTx) Rollback(context.Context) error { return ErrRunEnds }
 
 // Commit flushes and commits; the session ends. A COMMIT whose outcome is unknown because the
-// connection broke is [ErrAmbiguousCommit]. Inside [Run] it is [ErrRunEnds].
+// connection broke is [ErrAmbiguousCommit]. Inside [Run] it is [ErrRunEnds]. After the session
+// ended it is [ErrEnded]; a nil or zero Session and a nil context are errors matching
+// repo.ErrInvalid.
 func (s *Session) Commit(ctx context.Context) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
 	if s.inRun {
 		return ErrRunEnds
 	}
 	return s.commit(ctx)
+}
+
+// usable refuses a nil or zero Session (one not made by Begin, Run or Attach), a nil context
+// and a session that ended.
+func (s *Session) usable(ctx context.Context) error {
+	switch {
+	case s == nil:
+		return fmt.Errorf("uow: nil Session: begin one with uow.Begin, uow.Run or uow.Attach: %w", repo.ErrInvalid)
+	case s.tx == nil || s.model == nil:
+		return fmt.Errorf("uow: a zero Session: begin one with uow.Begin, uow.Run or uow.Attach: %w", repo.ErrInvalid)
+	case ctx == nil:
+		return fmt.Errorf("uow: nil context: pass context.Background() or the caller's context: %w", repo.ErrInvalid)
+	case s.closed:
+		return ErrEnded
+	}
+	return nil
 }
 
 func (s *Session) commit(ctx context.Context) error {
@@ -209,8 +285,13 @@ func (s *Session) commit(ctx context.Context) error {
 }
 
 // Rollback rolls the transaction back, forgetting every change; the session ends, and its rows
-// no longer tell what the database holds. Inside [Run] it is [ErrRunEnds].
+// no longer tell what the database holds. Inside [Run] it is [ErrRunEnds]. Rolling back a
+// session that ended does nothing and returns nil, so that Rollback can be deferred; a nil or
+// zero Session and a nil context are errors matching repo.ErrInvalid.
 func (s *Session) Rollback(ctx context.Context) error {
+	if err := s.usable(ctx); err != nil && !errors.Is(err, ErrEnded) {
+		return err
+	}
 	if s.inRun {
 		return ErrRunEnds
 	}
@@ -238,6 +319,21 @@ func (s *Session) table(r any) *table {
 
 func (s *Session) tableOf(u repo.Untyped) *table { return s.table(u.Repo()) }
 
+// seamTable is table for the repo.Identity methods, which have no error to return: false for a
+// nil or zero Session, a nil row, or an r that is not a declared Repo.
+func (s *Session) seamTable(r any, row any) (*table, bool) {
+	if s == nil || s.tables == nil || row == nil {
+		return nil, false
+	}
+	if t, ok := s.tables[r]; ok {
+		return t, true
+	}
+	if u, ok := r.(interface{ Untyped() repo.Untyped }); !ok || u.Untyped() == nil {
+		return nil, false
+	}
+	return s.table(r), true
+}
+
 func (s *Session) relState(r load.Relation) *relState {
 	st, ok := s.rels[r]
 	if !ok {
@@ -250,8 +346,8 @@ func (s *Session) relState(r load.Relation) *relState {
 // The session as a repo.DB: every statement runs on its transaction, after an autoflush.
 
 func (s *Session) before(ctx context.Context) error {
-	if s.closed {
-		return ErrEnded
+	if err := s.usable(ctx); err != nil {
+		return err
 	}
 	// A load autoflushes once, when it starts (LoadStart): between its statements (a select-in
 	// or subquery after the query that read the parents) a flush would take the fields the
@@ -307,9 +403,13 @@ func (b errBatch) Close() error                     { return b.err }
 
 // The session as a repo.Identity.
 
-// Resolve implements repo.Identity: the tracked instance of row's key, or row, now tracked.
+// Resolve implements repo.Identity: the tracked instance of row's key, or row, now tracked. For a
+// nil or zero Session, a nil row or an r that is not a Repo, it returns row and tracks nothing.
 func (s *Session) Resolve(r any, row any) any {
-	t := s.table(r)
+	t, ok := s.seamTable(r, row)
+	if !ok {
+		return row
+	}
 	if found, ok := t.index.Of(row); ok {
 		return found
 	}
@@ -317,8 +417,11 @@ func (s *Session) Resolve(r any, row any) any {
 	return row
 }
 
-// Lookup implements repo.Identity. It does not allocate.
+// Lookup implements repo.Identity. It does not allocate. A nil Session holds nothing.
 func (s *Session) Lookup(r any, key any) (any, bool) {
+	if s == nil {
+		return nil, false
+	}
 	t, ok := s.tables[r]
 	if !ok {
 		return nil, false
@@ -334,11 +437,16 @@ func (s *Session) Lookup(r any, key any) (any, bool) {
 // write the instance the session tracks, or a row whose key it does not hold; a second instance
 // of a row it holds is refused before anything is sent, for the session would then track two
 // and write both.
+//
+// A nil or zero Session is an error matching repo.ErrInvalid, an ended one [ErrEnded].
 func (s *Session) Writing(r any, row any) error {
-	if s.closed {
-		return ErrEnded
+	if err := s.usable(context.Background()); err != nil {
+		return err
 	}
-	t := s.table(r)
+	t, ok := s.seamTable(r, row)
+	if !ok {
+		return fmt.Errorf("uow: write of %T, a nil row or not a row of a Repo: %w", row, repo.ErrInvalid)
+	}
 	if _, ok := t.entries[row]; ok || !t.u.KeyAssigned(row) {
 		return nil
 	}
@@ -351,9 +459,13 @@ func (s *Session) Writing(r any, row any) error {
 
 // Stored implements repo.Identity: row was written as it is. Where the session holds another
 // instance with row's key (an Upsert whose row turned out to be one the session held), that
-// instance stays the one tracked.
+// instance stays the one tracked. For a nil or zero Session, a nil row or an r that is not a
+// Repo, it does nothing.
 func (s *Session) Stored(r any, row any) {
-	t := s.table(r)
+	t, ok := s.seamTable(r, row)
+	if !ok {
+		return
+	}
 	if e, ok := t.entries[row]; ok {
 		e.state, e.snap = stClean, t.u.Clone(row)
 		t.index.Put(row)
@@ -365,9 +477,16 @@ func (s *Session) Stored(r any, row any) {
 	s.track(t, row, stClean)
 }
 
-// Deleted implements repo.Identity: the row with key is gone.
+// Deleted implements repo.Identity: the row with key is gone. A table the session never held
+// (or a nil or zero Session) has nothing to forget.
 func (s *Session) Deleted(r any, key any) {
-	t := s.table(r)
+	if s == nil {
+		return
+	}
+	t, ok := s.tables[r]
+	if !ok {
+		return
+	}
 	if row, ok := t.index.Get(key); ok {
 		s.forget(t, row)
 	}
@@ -405,7 +524,11 @@ func (s *Session) forget(t *table, row any) {
 // The session as a load.Observer and rel.Accessor.
 
 // Filled implements load.Observer: a load set parent's field of r, which is now its clean state.
+// A nil relation or parent, or a nil or zero Session, is ignored.
 func (s *Session) Filled(r load.Relation, parent any) {
+	if s == nil || s.reached == nil || r == nil || parent == nil {
+		return
+	}
 	k := [2]any{r, parent}
 	delete(s.raised, k)
 	s.reached[k] = struct{}{}
@@ -415,6 +538,9 @@ func (s *Session) Filled(r load.Relation, parent any) {
 // LoadDone implements load.Observer: what the load put in each field it filled is that field's
 // clean state, and each row it put there belongs to that owner.
 func (s *Session) LoadDone() {
+	if s == nil {
+		return
+	}
 	s.loading = false
 	for _, k := range s.filled {
 		r, p := k[0].(load.Relation), k[1]
@@ -467,6 +593,9 @@ func (s *Session) loadedBelongsTo(r load.Relation, c any, items []any) {
 // not have is refused: the session would load it but neither cascade through it nor keep it in
 // step, so that a row put in its collection would silently never be written.
 func (s *Session) LoadStart(ctx context.Context, rels []load.Relation) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
 	for _, r := range rels {
 		if !s.model.has[r] {
 			return fmt.Errorf("uow: relation %s is not in the session's model, so its cascades and fix-up would not apply: add it to uow.NewModel, or load it through the pool or transaction instead: %w", r.Label(), repo.ErrInvalid)
@@ -482,21 +611,36 @@ func (s *Session) LoadStart(ctx context.Context, rels []load.Relation) error {
 // LoadFailed implements load.Observer: a load stopped on an error. The fields it filled are
 // not taken as clean: the next flush sees them as the caller left them.
 func (s *Session) LoadFailed() {
+	if s == nil {
+		return
+	}
 	s.filled = s.filled[:0]
 	s.loading = false
 }
 
-// Raised implements load.Observer: a query loaded parent with Raise for r.
+// Raised implements load.Observer: a query loaded parent with Raise for r. A nil relation or
+// parent, or a nil or zero Session, is ignored.
 func (s *Session) Raised(r load.Relation, parent any) {
+	if s == nil || s.raised == nil || r == nil || parent == nil {
+		return
+	}
 	s.raised[[2]any{r, parent}] = struct{}{}
 }
 
 // Access implements rel.Accessor: a relation reached through the session and not loaded is
-// loaded once (Lazy), unless a query or the relation said Raise.
+// loaded once (Lazy), unless a query or the relation said Raise. A relation that is not one
+// (nil too), a nil parent, a nil or zero Session and a nil context are errors matching
+// repo.ErrInvalid; an ended session is [ErrEnded].
 func (s *Session) Access(ctx context.Context, relation any, parent any) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
 	r, ok := relation.(load.Relation)
-	if !ok {
-		return fmt.Errorf("uow: %T is not a relation", relation)
+	if !ok || r == nil {
+		return fmt.Errorf("uow: %T is not a relation: %w", relation, repo.ErrInvalid)
+	}
+	if parent == nil {
+		return fmt.Errorf("uow: %s: nil parent: %w", r.Label(), repo.ErrInvalid)
 	}
 	k := [2]any{r, parent}
 	if _, ok := s.reached[k]; ok {

@@ -89,10 +89,10 @@ func (p *Plan[T]) Add(edges []Edge, last node) {
 // Find runs the query and everything the plan loads.
 func (p *Plan[T]) Find(ctx context.Context, db repo.DB, sel *repo.Select[T]) (_ []*T, err error) {
 	if p.err != nil {
-		return nil, p.err
+		return nil, invalid(p.err)
 	}
 	if err := checkTree(p.nodes); err != nil {
-		return nil, err
+		return nil, invalid(err)
 	}
 	x, err := newRun(ctx, db, p.nodes)
 	if err != nil {
@@ -118,6 +118,14 @@ func (p *Plan[T]) Find(ctx context.Context, db repo.DB, sel *repo.Select[T]) (_ 
 		return nil, err
 	}
 	return out, nil
+}
+
+// invalid makes a mistake in a query's load options match repo.ErrInvalid.
+func invalid(err error) error {
+	if errors.Is(err, repo.ErrInvalid) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", err, repo.ErrInvalid)
 }
 
 // checkTree refuses a node below one that does not load.
@@ -184,6 +192,22 @@ func Merge[P, C any](current repo.Loading[P], edges []Edge, target Target[C], sp
 	return p
 }
 
+// Fail returns current, or a new Plan if current is nil, that fails with err (unless it failed
+// already): a load option that cannot be planned.
+func Fail[P any](current repo.Loading[P], err error) repo.Loading[P] {
+	p, ok := current.(*Plan[P])
+	if !ok {
+		p = &Plan[P]{}
+		if current != nil {
+			p.err = errors.New("a query's load options cannot mix with another Loading")
+		}
+	}
+	if p.err == nil {
+		p.err = err
+	}
+	return p
+}
+
 func (r *Rel[P, C]) defaultNode() node {
 	s := r.Default
 	if !s.Eager() {
@@ -202,7 +226,7 @@ func (r *Rel[P, C]) Load(ctx context.Context, db repo.DB, parents []*P, s *Spec[
 		s = &Spec[C]{Strategy: SelectIn}
 	}
 	if s.Err != nil {
-		return s.Err
+		return invalid(s.Err)
 	}
 	n := &nodeOf[P, C]{rel: r, spec: *s}
 	n.spec.Strategy = SelectIn

@@ -62,7 +62,7 @@ func (r *Rel[P, C]) From() (*repo.Repo[P], error) {
 	if rp := r.from(); rp != nil {
 		return rp, nil
 	}
-	return nil, fmt.Errorf("relation %s: column %s is not part of a Repo (declare the Repo with it)", r.Label(), r.fromName)
+	return nil, fmt.Errorf("relation %s: column %s is not part of a Repo (declare the Repo with it)", r.Label(), nameOrNil(r.fromName))
 }
 
 // To returns the Repo of C, or an error if its column was never given to one.
@@ -70,19 +70,31 @@ func (r *Rel[P, C]) To() (*repo.Repo[C], error) {
 	if rc := r.to(); rc != nil {
 		return rc, nil
 	}
-	return nil, fmt.Errorf("relation %s: the column of %s's side is not part of a Repo (declare the Repo with it)", r.Label(), r.toName)
+	return nil, fmt.Errorf("relation %s: the column of %s's side is not part of a Repo (declare the Repo with it)", r.Label(), nameOrNil(r.toName))
 }
 
-// check reports what makes the relation unusable.
+// nameOrNil names a column for an error: a nil *repo.Column has no name.
+func nameOrNil(name string) string {
+	if name == "" {
+		return "(nil)"
+	}
+	return name
+}
+
+// check reports what makes the relation unusable: a mistake in its declaration, matching
+// repo.ErrInvalid.
 func (r *Rel[P, C]) check() error {
-	if r.Err != nil {
-		return r.Err
+	err := r.Err
+	if err == nil {
+		_, err = r.From()
 	}
-	if _, err := r.From(); err != nil {
-		return err
+	if err == nil {
+		_, err = r.To()
 	}
-	_, err := r.To()
-	return err
+	if err != nil {
+		return fmt.Errorf("%w: %w", err, repo.ErrInvalid)
+	}
+	return nil
 }
 
 // Loaded reports whether p's field holds a load of the relation.
@@ -130,9 +142,30 @@ func isPrimary[T any, K comparable](key keyOf[T, K]) func() bool {
 	}
 }
 
+// broken is a relation declared with a nil key column: it has no tables to name or load, and
+// every use reports err.
+func broken[P, C any](k Kind, err error) *Rel[P, C] {
+	r := &Rel[P, C]{Kind: k, from: func() *repo.Repo[P] { return nil }, to: func() *repo.Repo[C] { return nil }, fromName: "?", toName: "?"}
+	r.Err = err
+	r.keyIsPrimary = func() bool { return false }
+	r.loaded = func(*P) bool { return false }
+	return r
+}
+
+var (
+	errNilKey = errors.New("nil key column: give the relation a column declared with repo.New")
+	errNilFK  = errors.New("nil foreign key column: give the relation a column declared with repo.New")
+)
+
 // NewHasMany is a one-to-many relation: key is P's column that C's foreign key fk refers to, coll
 // P's collection.
 func NewHasMany[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], coll func(*P) *[]*C) *Rel[P, C] {
+	if key == nil {
+		return broken[P, C](HasMany, errNilKey)
+	}
+	if fk == nil {
+		return broken[P, C](HasMany, errNilFK)
+	}
 	r := &Rel[P, C]{Kind: HasMany, from: key.Repo, to: fk.Repo, fromName: key.Name(), toName: fk.Name(), fk: fk, fkNullable: fk.Nullable()}
 	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(key.Ref, fk.Ref) }
 	r.init, r.link, r.loaded = many(coll)
@@ -149,6 +182,12 @@ func NewHasMany[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], coll
 // NewBelongsTo is the many-to-one side: P's foreign key fk refers to C's column key; field is P's
 // pointer to its C.
 func NewBelongsTo[P, C any, K comparable](fk repo.Ref[P, K], key keyOf[C, K], field func(*P) **C) *Rel[P, C] {
+	if fk == nil {
+		return broken[P, C](BelongsTo, errNilFK)
+	}
+	if key == nil {
+		return broken[P, C](BelongsTo, errNilKey)
+	}
 	r := &Rel[P, C]{Kind: BelongsTo, from: fk.Repo, to: key.Repo, fromName: fk.Name(), toName: key.Name(), fk: fk, fkNullable: fk.Nullable()}
 	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(fk.Ref, key.Ref) }
 	null := func(p *P) bool { _, ok := fk.Ref(p); return !ok }
@@ -170,6 +209,12 @@ func NewBelongsTo[P, C any, K comparable](fk repo.Ref[P, K], key keyOf[C, K], fi
 // NewHasOne is a one-to-one relation whose foreign key fk is C's, referring to P's column key;
 // field is P's pointer to its C.
 func NewHasOne[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], field func(*P) **C) *Rel[P, C] {
+	if key == nil {
+		return broken[P, C](HasOne, errNilKey)
+	}
+	if fk == nil {
+		return broken[P, C](HasOne, errNilFK)
+	}
 	r := &Rel[P, C]{Kind: HasOne, from: key.Repo, to: fk.Repo, fromName: key.Name(), toName: fk.Name(), fk: fk, fkNullable: fk.Nullable()}
 	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(key.Ref, fk.Ref) }
 	r.init, r.link, r.loaded = one(field, nil)
@@ -186,6 +231,9 @@ func NewHasOne[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], field
 // NewManyToMany relates P's column key to C's column ckey through the link table t; coll is P's
 // collection.
 func NewManyToMany[P, C any, K, KC comparable](key keyOf[P, K], ckey keyOf[C, KC], t Through, coll func(*P) *[]*C) *Rel[P, C] {
+	if key == nil || ckey == nil {
+		return broken[P, C](ManyToMany, errNilKey)
+	}
 	r := &Rel[P, C]{Kind: ManyToMany, from: key.Repo, to: ckey.Repo, fromName: key.Name(), toName: t.From, through: &t, linkTo: ckey.Name()}
 	r.newMatcher = func() matcher[P, C] { return newKeyMatcher[P, C, K](key.Ref, nil) }
 	r.init, r.link, r.loaded = many(coll)

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/kinship-go/kinship/repo"
@@ -69,13 +70,17 @@ type Relation interface {
 }
 
 func (r *Rel[P, C]) LoadFor(ctx context.Context, db repo.DB, p any) error {
-	return r.Load(ctx, db, []*P{p.(*P)}, nil)
+	return r.LoadAll(ctx, db, []any{p})
 }
 
 func (r *Rel[P, C]) LoadAll(ctx context.Context, db repo.DB, ps []any) error {
 	typed := make([]*P, len(ps))
 	for i, p := range ps {
-		typed[i] = p.(*P)
+		t, ok := p.(*P)
+		if !ok || t == nil {
+			return fmt.Errorf("parent %d is a %T, not a row of the relation's owner (a non-nil %T): %w", i, p, t, repo.ErrInvalid)
+		}
+		typed[i] = t
 	}
 	return r.Load(ctx, db, typed, nil)
 }
