@@ -44,6 +44,9 @@ func TestMisuse(t *testing.T) {
 		nilKeyM  = rel.HasMany[Company, Employee, int64](nil, EmployeeCompanyID, func(c *Company) *[]*Employee { return &c.Employees }, rel.Named("nilKeyM"))
 		badThru  = rel.ManyToMany(EmployeeID, SkillID, rel.Through{Table: "employee skills"}, func(e *Employee) *[]*Skill { return &e.Skills }, rel.Named("badThru"))
 		emplAddr = rel.Then(CompanyEmployees, EmployeeAddresses)
+		// Another table of the same Go type: its columns compile in a load option on employees.
+		formerName = repo.Col("name", func(e *Employee) *string { return &e.Name })
+		_          = repo.MustNew("former_employees", repo.Serial("id", func(e *Employee) *int64 { return &e.ID }), formerName)
 	)
 	find := func(opts ...repo.Option[Company]) error { _, err := Companies.Find(ctx, pool, opts...); return err }
 	type misuse struct {
@@ -53,6 +56,8 @@ func TestMisuse(t *testing.T) {
 	}
 	cases := []misuse{
 		// Targets.
+		{"Where on another Repo's column", loadopts.With(CompanyEmployees, loadopts.SelectIn, loadopts.Where(formerName.Eq("x"))), "loadopts.Where on CompanyEmployees: column name is a column of former_employees, not of employees"},
+		{"OrderBy another Repo's column", loadopts.With(CompanyEmployees, loadopts.SelectIn, loadopts.OrderBy(formerName.Asc())), "loadopts.OrderBy on CompanyEmployees"},
 		{"With: nil path", loadopts.With(nilPath, loadopts.SelectIn), "no relation"},
 		{"With: nil *Many", loadopts.With[Company, Employee](nilMany, loadopts.SelectIn), "no relation"},
 		{"With: nil *One", loadopts.With[Company, Profile](nilOne, loadopts.Joined), "no relation"},

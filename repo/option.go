@@ -65,6 +65,15 @@ func (o Order[T]) check(owner any, table string) error {
 	return invalidf("the zero Order orders by nothing: build one with a column's Asc or Desc")
 }
 
+// On reports whether the ordering orders by one of r's columns: nil, or an error matching
+// [ErrInvalid] (the zero Order, a nil column, a column of another Repo).
+func (o Order[T]) On(r *Repo[T]) error {
+	if r == nil {
+		return invalidf("nil Repo")
+	}
+	return o.check(r, r.table)
+}
+
 // SQL renders the ordering, its column qualified by alias (none if empty): "c"."name" DESC. The
 // zero Order, or one of a nil column, renders as "".
 func (o Order[T]) SQL(alias string) string {

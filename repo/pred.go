@@ -406,6 +406,19 @@ func (p Pred[T]) SQL(alias string, argBase int) (sql string, args []any, err err
 	return b.String(), b.Args[argBase:], nil
 }
 
+// On reports whether every column the condition names is one of r's: nil, or an error matching
+// [ErrInvalid] naming the column and its table. [Repo.Find] and the other queries check this
+// themselves; a load option's condition (package loadopts) is checked with it.
+func (p Pred[T]) On(r *Repo[T]) error {
+	if p.n == nil {
+		return nil
+	}
+	if r == nil {
+		return invalidf("nil Repo")
+	}
+	return p.n.check(r, r.table)
+}
+
 // String returns the condition's SQL text and arguments, for logs and tests.
 func (p Pred[T]) String() string {
 	var b sqltext.Builder

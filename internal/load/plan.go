@@ -173,8 +173,22 @@ func (n *nodeOf[P, C]) err() error {
 	if n.spec.Err != nil {
 		return n.spec.Err
 	}
-	_, _, err := n.spec.Where.SQL("", 0) // a malformed Raw, found before anything is sent
-	return err
+	if _, _, err := n.spec.Where.SQL("", 0); err != nil { // a malformed Raw, found before anything is sent
+		return err
+	}
+	// A condition or ordering built from another Repo of the same Go type would be rendered
+	// against this relation's table: refused, as a query's are.
+	if rc := n.rel.to(); rc != nil {
+		if err := n.spec.Where.On(rc); err != nil {
+			return fmt.Errorf("loadopts.Where on %s: %w", n.rel.Label(), err)
+		}
+		for _, o := range n.spec.Order {
+			if err := o.On(rc); err != nil {
+				return fmt.Errorf("loadopts.OrderBy on %s: %w", n.rel.Label(), err)
+			}
+		}
+	}
+	return nil
 }
 func (r *Rel[P, C]) nodeWith(s *Spec[C]) node { return &nodeOf[P, C]{rel: r, spec: *s} }
 
