@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/internal/pipe"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -243,7 +244,7 @@ func usable[P any](ctx context.Context, db repo.DB, parents []*P) error {
 	if ctx == nil {
 		return fmt.Errorf("nil context: pass context.Background() or the caller's context: %w", repo.ErrInvalid)
 	}
-	if load.NilDB(db) {
+	if pipe.IsNil(db) {
 		return fmt.Errorf("nil DB: %w", repo.ErrInvalid)
 	}
 	for i, p := range parents {
@@ -306,7 +307,7 @@ func access[P, C any](ctx context.Context, db repo.DB, r *load.Rel[P, C], p *P) 
 	if ctx == nil {
 		return fmt.Errorf("rel: %s: nil context: pass context.Background() or the caller's context: %w", r.Label(), repo.ErrInvalid)
 	}
-	if load.NilDB(db) {
+	if pipe.IsNil(db) {
 		return fmt.Errorf("rel: %s: nil DB: %w", r.Label(), repo.ErrInvalid)
 	}
 	if r.Loaded(p) {

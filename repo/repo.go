@@ -6,8 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/kinship-go/kinship/internal/pipe"
 	"github.com/kinship-go/kinship/internal/sqltext"
 )
 
@@ -350,28 +349,10 @@ func (r *Repo[T]) check(ctx context.Context, db DB, op string) error {
 		err = invalidf("the Repo was not declared with repo.New")
 	case ctx == nil:
 		err = invalidf("nil context: pass context.Background() or the caller's context")
-	case isNilDB(db):
+	case pipe.IsNil(db):
 		err = invalidf("nil DB: pass a pool, a connection, a transaction or a unit-of-work session")
 	default:
 		return nil
 	}
 	return &Error{Op: op, Table: r.table, Err: err}
-}
-
-// isNilDB reports whether db is nil, or a nil pointer of one of pgx's types, whose methods would
-// dereference it.
-func isNilDB(db DB) bool {
-	switch d := db.(type) {
-	case nil:
-		return true
-	case *pgxpool.Pool:
-		return d == nil
-	case *pgxpool.Conn:
-		return d == nil
-	case *pgxpool.Tx:
-		return d == nil
-	case *pgx.Conn:
-		return d == nil
-	}
-	return false
 }

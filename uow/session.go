@@ -7,8 +7,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/internal/pipe"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 )
@@ -99,24 +100,13 @@ type Beginner interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
-// nilBeginner reports whether db is nil, or a nil pointer of one of pgx's types, whose methods
-// would dereference it.
+// nilBeginner reports whether db is nil, or a nil pointer of one of pgx's types (or a Run's
+// transaction around a nil one), whose methods would dereference it.
 func nilBeginner(db Beginner) bool {
-	switch d := db.(type) {
-	case nil:
-		return true
-	case *pgxpool.Pool:
-		return d == nil
-	case *pgxpool.Conn:
-		return d == nil
-	case *pgxpool.Tx:
-		return d == nil
-	case *pgx.Conn:
-		return d == nil
-	case runTx:
-		return d.Tx == nil
+	if t, ok := db.(runTx); ok {
+		return t.Tx == nil
 	}
-	return false
+	return pipe.IsNil(db)
 }
 
 // checkStart refuses what Begin and Run cannot start from: a nil context, a nil db, a nil or

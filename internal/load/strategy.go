@@ -3,13 +3,7 @@
 // loads). Users see it only through rel and loadopts.
 package load
 
-import (
-	"fmt"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/kinship-go/kinship/repo"
-)
+import "fmt"
 
 // Strategy is how a relation is loaded.
 type Strategy uint8
@@ -55,21 +49,3 @@ func (k Kind) ToMany() bool { return k == HasMany || k == ManyToMany }
 
 // DefaultBatch is how many parent keys one select-in statement carries unless told otherwise.
 const DefaultBatch = 1000
-
-// NilDB reports whether db is nil, or a nil pointer of one of pgx's types, whose methods would
-// dereference it (package repo refuses the same).
-func NilDB(db repo.DB) bool {
-	switch d := db.(type) {
-	case nil:
-		return true
-	case *pgxpool.Pool:
-		return d == nil
-	case *pgxpool.Conn:
-		return d == nil
-	case *pgxpool.Tx:
-		return d == nil
-	case *pgx.Conn:
-		return d == nil
-	}
-	return false
-}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Statement is SQL with its arguments, and what to do with its result: Read its rows, or, if
@@ -84,4 +85,22 @@ func read(rows pgx.Rows, fn func(pgx.Rows) error) error {
 	}
 	rows.Close()
 	return rows.Err()
+}
+
+// IsNil reports whether db is nil, or a nil pointer of one of pgx's types, whose methods would
+// dereference it: what every package refuses as "nil DB" rather than panic on.
+func IsNil(db any) bool {
+	switch d := db.(type) {
+	case nil:
+		return true
+	case *pgxpool.Pool:
+		return d == nil
+	case *pgxpool.Conn:
+		return d == nil
+	case *pgxpool.Tx:
+		return d == nil
+	case *pgx.Conn:
+		return d == nil
+	}
+	return false
 }
