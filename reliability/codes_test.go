@@ -571,6 +571,7 @@ func TestNonPrimaryKeysAgainstAModel(t *testing.T) {
 			if h.s != nil {
 				h.s.Rollback(ctx)
 			}
+			leftOpen(rt, ctx, pool)
 		}()
 		rt.Repeat(h.actions())
 		h.commit(rt)
