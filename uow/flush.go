@@ -585,10 +585,13 @@ func (f *flush) waitsForNew(t *table, e *entry) bool {
 		if p == nil {
 			continue
 		}
-		if pt := f.s.tableOfRow(p); pt != nil {
-			if pe, ok := pt.entries[p]; ok && pe.state == stNew {
-				return true
-			}
+		// The row referred to is one of the relation's owner table (for BelongsTo, its other).
+		pt, other := f.s.tablesOf(r)
+		if r.Shape() == load.BelongsTo {
+			pt = other
+		}
+		if pe, ok := pt.entries[p]; ok && pe.state == stNew {
+			return true
 		}
 	}
 	return false
@@ -621,16 +624,6 @@ func (f *flush) refersTo(t *table, e *entry, deleting map[*table]bool, changed b
 		top = max(top, rank(owner))
 	}
 	return top
-}
-
-// tableOfRow returns the session's table that holds row, or nil.
-func (s *Session) tableOfRow(row any) *table {
-	for _, t := range s.tables {
-		if _, ok := t.entries[row]; ok {
-			return t
-		}
-	}
-	return nil
 }
 
 func hasDeleted(t *table) bool {
