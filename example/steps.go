@@ -79,10 +79,10 @@ func (x *example) verify(ctx context.Context) error {
 		Name    int32
 		Founded string
 	}
-	wrong := uow.MustModel(repo.MustNew("companies",
+	wrong := repo.MustNew("companies",
 		repo.Serial("id", func(c *drifted) *int64 { return &c.ID }),
 		repo.Col("name", func(c *drifted) *int32 { return &c.Name }),
-		repo.Col("founded", func(c *drifted) *string { return &c.Founded })))
+		repo.Col("founded", func(c *drifted) *string { return &c.Founded }))
 	err = wrong.Verify(ctx, x.pool)
 	x.printf("A drifted declaration, caught before serving (errors.Is(err, repo.ErrSchema): %v):\n", errors.Is(err, repo.ErrSchema))
 	var se *repo.SchemaError

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 )
@@ -53,16 +55,12 @@ func (f optionFunc[C]) apply(s *load.Spec[C]) { f(s) }
 // nil option, an unknown strategy, …) are the query's error, matching repo.ErrInvalid; nothing
 // is sent.
 func With[P, C any](target rel.Path[P, C], s Strategy, opts ...Option[C]) repo.Option[P] {
-	var edges []load.Edge
-	var last load.Target[C]
-	if target != nil {
-		edges, last = target.Edges(), target.Target()
-	}
+	edges, last := load.PathOf[C](target)
 	if len(edges) == 0 || last == nil {
 		err := errors.New("loadopts: With of no relation: a nil relation or path, or rel.Then of one")
-		return repo.Load(func(current repo.Loading[P]) repo.Loading[P] { return load.Fail(current, err) })
+		return loadOption(func(current engine.Loader[P]) engine.Loader[P] { return load.Fail(current, err) })
 	}
-	spec := load.Spec[C]{Strategy: s}
+	spec := load.Spec[C]{Strategy: relation.Strategy(s)}
 	if s > NoLoad {
 		spec.Err = fmt.Errorf("unknown strategy %v", s)
 	}
@@ -79,9 +77,16 @@ func With[P, C any](target rel.Path[P, C], s Strategy, opts ...Option[C]) repo.O
 	if spec.Err == nil && spec.Batch > 0 && s != SelectIn {
 		spec.Err = fmt.Errorf("BatchSize applies to SelectIn, not %v", s)
 	}
-	return repo.Load(func(current repo.Loading[P]) repo.Loading[P] {
+	return loadOption(func(current engine.Loader[P]) engine.Loader[P] {
 		return load.Merge(current, edges, last, spec)
 	})
+}
+
+// loadOption is the query option of P that merges the query's load plan with merge. Package
+// repo makes it, reached through the engine view of a nil *Repo[P], so that repo exports no
+// hook for it.
+func loadOption[P any](merge func(current engine.Loader[P]) engine.Loader[P]) repo.Option[P] {
+	return engine.LoadOption[P]((*repo.Repo[P])(nil), merge).(repo.Option[P])
 }
 
 // Where loads only the rows that match every one of preds.

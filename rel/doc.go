@@ -149,7 +149,8 @@
 //   - [Many.Of] (and [One.Of]) returns one row's collection (or row), loading it first if it is
 //     not loaded: one statement for that row. Of in a loop over n rows is n statements, the N+1
 //     problem; Load them all instead, or load them with the query. Through a unit-of-work
-//     session, the session decides (see [Accessor]) and loads each row's field at most once.
+//     session, the session decides (loads once, or refuses after a Raise) and loads each row's field
+//     at most once — also through a DB that wraps the session, if it has Unwrap() repo.DB.
 //   - [Many.Load] (and [One.Load]) loads the field of every row given: one statement per 1,000
 //     distinct keys (WHERE fk = ANY($1), the keys as one array parameter), all in one round
 //     trip. It replaces what the fields held.

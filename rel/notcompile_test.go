@@ -27,7 +27,8 @@ func TestTypeErrorsDoNotCompile(t *testing.T) {
 		{"ok", ""},
 		{"fktype", "type *repo.Column[Employee, string] of employeeCompanyID does not match inferred type repo.Ref[Employee, int64] for repo.Ref[C, K]"},
 		{"wrongstruct", "does not match inferred type func(*Company) *[]*Employee for func(*P) *[]*C"},
-		{"pathchain", "type *rel.Many[Skill, Employee] of skillEmployees does not match inferred type rel.Path[Employee, Employee] for rel.Path[B, C]"},
+		{"modelpart", `"employees" (constant of type string) as rel.Relation value in argument to uow.NewModel: string does not implement rel.Relation`},
+		{"pathchain", "type *rel.Many[Skill, Employee] of skillEmployees does not match inferred type rel.Path[Employee, C] for rel.Path[B, C]"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/internal/relation"
 )
 
 // Cascades is a set of cascade flags: what a unit of work does to the rows of a relation when
@@ -48,16 +48,16 @@ func (c Cascades) Has(f Cascades) bool { return c&f == f }
 
 // An Option configures a relation when it is declared.
 type Option interface {
-	apply(m *load.Meta)
+	apply(m *relation.Meta)
 }
 
-type optionFunc func(*load.Meta)
+type optionFunc func(*relation.Meta)
 
-func (f optionFunc) apply(m *load.Meta) { f(m) }
+func (f optionFunc) apply(m *relation.Meta) { f(m) }
 
 // Cascade sets the relation's cascades to exactly flags (without the option: SaveUpdate).
 func Cascade(flags ...Cascades) Option {
-	return optionFunc(func(m *load.Meta) {
+	return optionFunc(func(m *relation.Meta) {
 		var c Cascades
 		for _, f := range flags {
 			c |= f
@@ -65,28 +65,28 @@ func Cascade(flags ...Cascades) Option {
 		if c.Has(PassiveDeletes) && !c.Has(Delete) {
 			m.Err = errors.New("PassiveDeletes needs Delete: it says how deleting cascades")
 		}
-		m.Cascade = uint8(c)
+		m.Cascade = relation.Cascades(c)
 	})
 }
 
 // DefaultLoad sets how the relation loads when a query asks for it without a strategy, and how
 // [Many.Of] and [One.Of] reach it (Raise refuses). Without the option: Lazy.
 func DefaultLoad(s Strategy) Option {
-	return optionFunc(func(m *load.Meta) {
+	return optionFunc(func(m *relation.Meta) {
 		if s > NoLoad {
 			m.Err = fmt.Errorf("unknown strategy %v", s)
 		}
-		m.Default = s
+		m.Default = relation.Strategy(s)
 	})
 }
 
 // Named names the relation in errors and logs (without it: its tables, e.g. "companies→employees").
 func Named(name string) Option {
-	return optionFunc(func(m *load.Meta) { m.Name = name })
+	return optionFunc(func(m *relation.Meta) { m.Name = name })
 }
 
-func configure(m *load.Meta, opts []Option) {
-	m.Cascade = uint8(SaveUpdate)
+func configure(m *relation.Meta, opts []Option) {
+	m.Cascade = relation.Cascades(SaveUpdate)
 	for _, o := range opts {
 		if o == nil {
 			m.Err = errors.New("nil option")
@@ -98,16 +98,19 @@ func configure(m *load.Meta, opts []Option) {
 
 // Cascade returns the relation's cascades (none for a nil or zero relation).
 func (m *Many[P, C]) Cascade() Cascades {
-	if m == nil || m.core == nil {
+	if m == nil || m.rel == nil {
 		return 0
 	}
-	return Cascades(m.core.Cascade)
+	return Cascades(m.rel.Cascade)
 }
 
 // Cascade returns the relation's cascades (none for a nil or zero relation).
 func (o *One[P, C]) Cascade() Cascades {
-	if o == nil || o.core == nil {
+	if o == nil || o.rel == nil {
 		return 0
 	}
-	return Cascades(o.core.Cascade)
+	return Cascades(o.rel.Cascade)
 }
+
+// Package relation keeps the cascades bit for bit as Cascades are: a mismatch does not compile.
+var _ = [1]struct{}{}[int(SaveUpdate|Delete<<1|DeleteOrphan<<2|PassiveDeletes<<3)-int(relation.SaveUpdate|relation.Delete<<1|relation.DeleteOrphan<<2|relation.PassiveDeletes<<3)]

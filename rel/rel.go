@@ -2,45 +2,67 @@ package rel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/kinship-go/kinship/internal/load"
 	"github.com/kinship-go/kinship/internal/pipe"
+	"github.com/kinship-go/kinship/internal/relation"
+	"github.com/kinship-go/kinship/internal/track"
 	"github.com/kinship-go/kinship/repo"
 )
 
 // Strategy is how a relation is loaded; see package loadopts for each one's SQL and cost.
-type Strategy = load.Strategy
+type Strategy uint8
 
 // The strategies; package loadopts has the same constants, for queries.
 const (
-	Lazy      = load.Lazy
-	Joined    = load.Joined
-	SelectIn  = load.SelectIn
-	Subquery  = load.Subquery
-	Pipelined = load.Pipelined
-	Raise     = load.Raise
-	NoLoad    = load.NoLoad
+	Lazy      Strategy = iota // not by the query; on first access ([Many.Of], [One.Of])
+	Joined                    // LEFT OUTER JOIN in the parents' query
+	SelectIn                  // a second query: WHERE fk = ANY($1)
+	Subquery                  // a second query: WHERE fk IN (the parents' query)
+	Pipelined                 // Subquery's SQL, sent in the parents' batch: one round trip
+	Raise                     // not loaded; reaching it is ErrNotLoaded
+	NoLoad                    // not loaded; the field is set empty
 )
+
+// String names the strategy: "SelectIn".
+func (s Strategy) String() string { return relation.Strategy(s).String() }
+
+// Eager reports whether the strategy loads the relation with the query: Joined, SelectIn,
+// Subquery or Pipelined.
+func (s Strategy) Eager() bool { return relation.Strategy(s).Eager() }
 
 // ErrNotLoaded is what [Many.Of] and [One.Of] return for a relation that was not loaded and
 // whose strategy is Raise: the query that should have loaded it is missing, and no query is run
 // in its place.
-var ErrNotLoaded = load.ErrNotLoaded
+var ErrNotLoaded = errors.New("rel: relation not loaded")
 
 // Through names a many-to-many relation's link table and its two key columns: From refers to
 // the owner's key, To to the key of the rows in the collection.
-type Through = load.Through
+type Through struct {
+	Table string // the link table
+	From  string // its column that refers to the owner's key
+	To    string // its column that refers to the collection's key
+}
 
-// Path is a chain of relations from P to C: one relation, or several joined by [Then]. Load
-// options (package loadopts) take a Path.
+// Path is a chain of relations from P to C: one relation ([Many], [One]), or several joined by
+// [Then]. Load options (package loadopts) take a Path; nothing else implements it.
 type Path[P, C any] interface {
-	// Edges returns the relations of the path, first to last, for package loadopts.
-	Edges() []load.Edge
-	// Target returns the last relation, for package loadopts.
-	Target() load.Target[C]
+	// edges returns the relations of the path, first to last, and the last one as a
+	// load.Target[C]; none for a nil or zero relation.
+	edges() ([]load.Edge, any)
 	// from ties the path to its types, so that they can be inferred.
 	from(*P, *C)
+}
+
+// Relation is a relation declared with this package, of any types: a *[Many] or a *[One].
+// Package uow's NewModel takes Relations; nothing else implements it.
+type Relation interface {
+	// Name returns the relation's name (see [Many.Name]).
+	Name() string
+	// core returns the relation's core, nil for a nil or zero relation.
+	core() relation.Relation
 }
 
 // Then is the path from A through B to C: rel.Then(CompanyEmployees, EmployeeAddresses) loads
@@ -53,64 +75,79 @@ func Then[A, B, C any](first Path[A, B], next Path[B, C]) Path[A, C] {
 	if first == nil || next == nil {
 		return path[A, C]{}
 	}
-	fe, ne, last := first.Edges(), next.Edges(), next.Target()
-	if len(fe) == 0 || len(ne) == 0 || first.Target() == nil || last == nil {
+	fe, ft := first.edges()
+	ne, last := next.edges()
+	if len(fe) == 0 || len(ne) == 0 || ft == nil || last == nil {
 		return path[A, C]{}
 	}
-	edges := append(append([]load.Edge(nil), fe...), ne...)
-	return path[A, C]{edges, last}
+	return path[A, C]{append(append([]load.Edge(nil), fe...), ne...), last}
 }
 
 type path[A, C any] struct {
-	edges  []load.Edge
-	target load.Target[C]
+	list   []load.Edge
+	target any
 }
 
-func (path[A, C]) from(*A, *C)              {}
-func (*Many[P, C]) from(*P, *C)             {}
-func (*One[P, C]) from(*P, *C)              {}
-func (p path[A, C]) Edges() []load.Edge     { return p.edges }
-func (p path[A, C]) Target() load.Target[C] { return p.target }
+func (path[A, C]) from(*A, *C)                 {}
+func (*Many[P, C]) from(*P, *C)                {}
+func (*One[P, C]) from(*P, *C)                 {}
+func (p path[A, C]) edges() ([]load.Edge, any) { return p.list, p.target }
 
-// Edges and Target of a nil or zero relation are nil: a path of no relations.
-
-func (m *Many[P, C]) Edges() []load.Edge {
-	if m == nil || m.core == nil {
-		return nil
+func (m *Many[P, C]) edges() ([]load.Edge, any) {
+	if m == nil || m.rel == nil {
+		return nil, nil
 	}
-	return []load.Edge{m.core}
+	return []load.Edge{m.edge}, m.edge
 }
 
-func (m *Many[P, C]) Target() load.Target[C] {
-	if m == nil || m.core == nil {
-		return nil
+func (o *One[P, C]) edges() ([]load.Edge, any) {
+	if o == nil || o.rel == nil {
+		return nil, nil
 	}
-	return m.core
+	return []load.Edge{o.edge}, o.edge
 }
 
-func (o *One[P, C]) Edges() []load.Edge {
-	if o == nil || o.core == nil {
+func (m *Many[P, C]) core() relation.Relation {
+	if m == nil || m.rel == nil {
 		return nil
 	}
-	return []load.Edge{o.core}
+	return m.rel
 }
 
-func (o *One[P, C]) Target() load.Target[C] {
-	if o == nil || o.core == nil {
+func (o *One[P, C]) core() relation.Relation {
+	if o == nil || o.rel == nil {
 		return nil
 	}
-	return o.core
+	return o.rel
+}
+
+func init() {
+	relation.ErrNotLoaded = ErrNotLoaded
+	load.RegisterPaths(func(p any) ([]load.Edge, any) {
+		if x, ok := p.(interface{ edges() ([]load.Edge, any) }); ok {
+			return x.edges()
+		}
+		return nil, nil
+	})
+	relation.RegisterDeclared(func(r any) relation.Relation {
+		if x, ok := r.(Relation); ok {
+			return x.core()
+		}
+		return nil
+	})
 }
 
 // Many is a to-many relation: P holds a []*C. [HasMany] and [ManyToMany] make it.
 type Many[P, C any] struct {
-	core *load.Rel[P, C]
+	rel  *relation.Rel[P, C]
+	edge load.Target[C]
 	coll func(*P) *[]*C
 }
 
 // One is a to-one relation: P holds a *C. [BelongsTo] and [HasOne] make it.
 type One[P, C any] struct {
-	core  *load.Rel[P, C]
+	rel   *relation.Rel[P, C]
+	edge  load.Target[C]
 	field func(*P) **C
 }
 
@@ -121,83 +158,69 @@ type One[P, C any] struct {
 //
 // A loaded collection is a non-nil slice, empty when there are no rows; nil means not loaded.
 func HasMany[P, C any, K comparable](key repo.Ref[P, K], fk repo.Ref[C, K], coll func(*P) *[]*C, opts ...Option) *Many[P, C] {
-	m := &Many[P, C]{core: load.NewHasMany(key, fk, coll), coll: coll}
-	configure(&m.core.Meta, opts)
-	return m
+	return newMany(relation.NewHasMany(key, fk, coll), coll, opts)
 }
 
 // ManyToMany declares a many-to-many relation through a link table whose From column refers to
 // P's column key and whose To column refers to C's column ckey; coll is P's collection. A unit of
 // work writes and deletes the link table's rows as the collection changes.
 func ManyToMany[P, C any, K, KC comparable](key repo.Ref[P, K], ckey repo.Ref[C, KC], through Through, coll func(*P) *[]*C, opts ...Option) *Many[P, C] {
-	m := &Many[P, C]{core: load.NewManyToMany(key, ckey, through, coll), coll: coll}
-	configure(&m.core.Meta, opts)
-	return m
+	return newMany(relation.NewManyToMany(key, ckey, relation.Through(through), coll), coll, opts)
 }
 
 // BelongsTo declares a many-to-one relation: P's foreign key fk refers to C's key column key,
 // and field is P's pointer to its C (an employee's company; with P and C the same type, an
 // employee's manager). A NULL foreign key counts as loaded: field stays nil and no query runs.
 func BelongsTo[P, C any, K comparable](fk repo.Ref[P, K], key repo.Ref[C, K], field func(*P) **C, opts ...Option) *One[P, C] {
-	o := &One[P, C]{core: load.NewBelongsTo(fk, key, field), field: field}
-	configure(&o.core.Meta, opts)
-	return o
+	return newOne(relation.NewBelongsTo(fk, key, field), field, opts)
 }
 
 // HasOne declares a one-to-one relation whose foreign key fk is C's, referring to P's key column
 // key; field is P's pointer to its C. More than one C for one P is an error when loading.
 func HasOne[P, C any, K comparable](key repo.Ref[P, K], fk repo.Ref[C, K], field func(*P) **C, opts ...Option) *One[P, C] {
-	o := &One[P, C]{core: load.NewHasOne(key, fk, field), field: field}
-	configure(&o.core.Meta, opts)
-	return o
+	return newOne(relation.NewHasOne(key, fk, field), field, opts)
 }
 
 // Name returns the relation's name: the one given with [Named], or one made of its tables; ""
 // for a nil or zero relation.
 func (m *Many[P, C]) Name() string {
-	if m == nil || m.core == nil {
+	if m == nil || m.rel == nil {
 		return ""
 	}
-	return m.core.Label()
+	return m.rel.Label()
 }
 
 // Name returns the relation's name: the one given with [Named], or one made of its tables; ""
 // for a nil or zero relation.
 func (o *One[P, C]) Name() string {
-	if o == nil || o.core == nil {
+	if o == nil || o.rel == nil {
 		return ""
 	}
-	return o.core.Label()
+	return o.rel.Label()
 }
 
-// Core returns kinship's description of the relation, for packages loadopts and uow (nil for a
-// nil or zero relation).
-func (m *Many[P, C]) Core() *load.Rel[P, C] {
-	if m == nil {
-		return nil
-	}
-	return m.core
+func newMany[P, C any](r *relation.Rel[P, C], coll func(*P) *[]*C, opts []Option) *Many[P, C] {
+	configure(&r.Meta, opts)
+	r.Loader = load.SelectIn(r)
+	return &Many[P, C]{rel: r, edge: load.EdgeOf(r), coll: coll}
 }
 
-// Core returns kinship's description of the relation, for packages loadopts and uow (nil for a
-// nil or zero relation).
-func (o *One[P, C]) Core() *load.Rel[P, C] {
-	if o == nil {
-		return nil
-	}
-	return o.core
+func newOne[P, C any](r *relation.Rel[P, C], field func(*P) **C, opts []Option) *One[P, C] {
+	configure(&r.Meta, opts)
+	r.Loader = load.SelectIn(r)
+	return &One[P, C]{rel: r, edge: load.EdgeOf(r), field: field}
 }
 
 // Loaded reports whether p's collection was loaded (is not nil). It is false for a nil p, and
 // for a relation that is nil or declared wrong.
 func (m *Many[P, C]) Loaded(p *P) bool {
-	return p != nil && m != nil && m.core != nil && m.core.Check() == nil && m.core.Loaded(p)
+	return p != nil && m != nil && m.rel != nil && m.rel.Check() == nil && m.rel.Loaded(p)
 }
 
 // Loaded reports whether p's field was loaded: it is set, or p's foreign key is NULL. It is false
 // for a nil p, and for a relation that is nil or declared wrong.
 func (o *One[P, C]) Loaded(p *P) bool {
-	return p != nil && o != nil && o.core != nil && o.core.Check() == nil && o.core.Loaded(p)
+	return p != nil && o != nil && o.rel != nil && o.rel.Check() == nil && o.rel.Loaded(p)
 }
 
 // Load loads the relation for parents already in memory: one statement per batch of 1,000
@@ -209,13 +232,13 @@ func (m *Many[P, C]) Load(ctx context.Context, db repo.DB, parents ...*P) error 
 	if m == nil {
 		return errNilRelation
 	}
-	if m.core == nil {
+	if m.rel == nil {
 		return errZeroMany
 	}
 	if err := usable(ctx, db, parents); err != nil {
-		return wrap(m.core.Label(), err)
+		return wrap(m.rel.Label(), err)
 	}
-	return wrap(m.core.Label(), m.core.Load(ctx, db, parents, nil))
+	return wrap(m.rel.Label(), m.rel.Loader(ctx, db, parents))
 }
 
 // Load loads the relation for rows already in memory, as [Many.Load] does, with the same errors.
@@ -223,13 +246,13 @@ func (o *One[P, C]) Load(ctx context.Context, db repo.DB, parents ...*P) error {
 	if o == nil {
 		return errNilRelation
 	}
-	if o.core == nil {
+	if o.rel == nil {
 		return errZeroOne
 	}
 	if err := usable(ctx, db, parents); err != nil {
-		return wrap(o.core.Label(), err)
+		return wrap(o.rel.Label(), err)
 	}
-	return wrap(o.core.Label(), o.core.Load(ctx, db, parents, nil))
+	return wrap(o.rel.Label(), o.rel.Loader(ctx, db, parents))
 }
 
 var (
@@ -265,10 +288,10 @@ func (m *Many[P, C]) Of(ctx context.Context, db repo.DB, p *P) ([]*C, error) {
 	if m == nil {
 		return nil, errNilRelation
 	}
-	if m.core == nil {
+	if m.rel == nil {
 		return nil, errZeroMany
 	}
-	if err := access(ctx, db, m.core, p); err != nil {
+	if err := access(ctx, db, m.rel, p); err != nil {
 		return nil, err
 	}
 	return *m.coll(p), nil
@@ -280,24 +303,16 @@ func (o *One[P, C]) Of(ctx context.Context, db repo.DB, p *P) (*C, error) {
 	if o == nil {
 		return nil, errNilRelation
 	}
-	if o.core == nil {
+	if o.rel == nil {
 		return nil, errZeroOne
 	}
-	if err := access(ctx, db, o.core, p); err != nil {
+	if err := access(ctx, db, o.rel, p); err != nil {
 		return nil, err
 	}
 	return *o.field(p), nil
 }
 
-// Accessor is implemented by a DB that decides how an unloaded relation is reached, as a
-// unit-of-work session does (loading it once, or refusing it after a query's Raise).
-type Accessor interface {
-	repo.DB
-	// Access is called for a relation that is not loaded for parent; it loads it or says why not.
-	Access(ctx context.Context, relation any, parent any) error
-}
-
-func access[P, C any](ctx context.Context, db repo.DB, r *load.Rel[P, C], p *P) error {
+func access[P, C any](ctx context.Context, db repo.DB, r *relation.Rel[P, C], p *P) error {
 	if err := r.Check(); err != nil {
 		return wrap(r.Label(), err)
 	}
@@ -313,13 +328,13 @@ func access[P, C any](ctx context.Context, db repo.DB, r *load.Rel[P, C], p *P) 
 	if r.Loaded(p) {
 		return nil
 	}
-	if a, ok := db.(Accessor); ok {
-		return a.Access(ctx, r, p)
+	if s := track.Of(db); s != nil {
+		return s.Access(ctx, r, p)
 	}
-	if r.Default == Raise {
-		return load.NotLoaded(r.Label())
+	if r.Default == relation.Raise {
+		return relation.NotLoaded(r.Label())
 	}
-	return wrap(r.Label(), r.Load(ctx, db, []*P{p}, nil))
+	return wrap(r.Label(), r.Loader(ctx, db, []*P{p}))
 }
 
 func wrap(name string, err error) error {
@@ -328,3 +343,7 @@ func wrap(name string, err error) error {
 	}
 	return fmt.Errorf("rel: %s: %w", name, err)
 }
+
+// Package relation numbers the strategies as Strategy does: a mismatch does not compile.
+var _ = [1]struct{}{}[int(Joined)*1+int(SelectIn)*2+int(Subquery)*4+int(Pipelined)*8+int(Raise)*16+int(NoLoad)*32-
+	(int(relation.Joined)*1+int(relation.SelectIn)*2+int(relation.Subquery)*4+int(relation.Pipelined)*8+int(relation.Raise)*16+int(relation.NoLoad)*32)]

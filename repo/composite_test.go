@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -50,11 +51,11 @@ func TestGeneratedKeyInACompositeKey(t *testing.T) {
 
 	// Insert: the generated part is left out and read back, one statement per row.
 	one := &Payment{Date: day(2025, 3, 1), Amount: 10}
-	require.False(t, payments.Untyped().KeyAssigned(one), "a zero payment_id is no key yet")
+	require.False(t, engine.TableOf(payments).KeyAssigned(one), "a zero payment_id is no key yet")
 	n := tr.Count(func() { require.NoError(t, payments.Insert(ctx, pool, one)) })
 	require.EqualValues(t, 1, n.Statements)
 	require.NotZero(t, one.ID)
-	require.True(t, payments.Untyped().KeyAssigned(one))
+	require.True(t, engine.TableOf(payments).KeyAssigned(one))
 	more := []*Payment{{Date: day(2026, 1, 1), Amount: 20}, {Date: day(2025, 12, 31), Amount: 30}, {Date: day(2026, 7, 4), Amount: 40}}
 	n = tr.Count(func() { require.NoError(t, payments.Insert(ctx, pool, more...)) })
 	require.Equal(t, [2]int64{3, 1}, [2]int64{n.Statements, n.RoundTrips}, "one INSERT … RETURNING per row, one round trip")
@@ -81,7 +82,7 @@ func TestGeneratedKeyInACompositeKey(t *testing.T) {
 	_, err = payments.Get(ctx, pool, one.ID)
 	require.ErrorIs(t, err, repo.ErrInvalid)
 	require.ErrorContains(t, err, `has 2 columns ("payment_id", "payment_date"): pass them as a []any`)
-	ix := payments.NewIndex()
+	ix := engine.RowsOf[Payment](payments).RowIndex()
 	for _, p := range all {
 		ix.Put(p)
 	}

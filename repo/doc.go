@@ -110,7 +110,7 @@
 //
 // The functions with no error to return do not panic on such inputs either, and say what they
 // return: a nil Repo has no table, columns or key; [Column.Get] of a nil row is the zero value,
-// [Column.Set] of one does nothing; a nil [Index] holds nothing; a nil [Tracer] counts nothing. A
+// [Column.Set] of one does nothing; a nil [Tracer] counts nothing. A
 // nil *[NullColumn] pointer is the exception: Go dereferences it to reach the methods it takes from
 // its embedded *Column (IsNull, NotNull, Like, …, Asc, Desc), before they can tell.
 //

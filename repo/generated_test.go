@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -401,9 +402,9 @@ func TestUpsertGeneratedUUID(t *testing.T) {
 	got, err := accounts.Get(ctx, pool, second[0].ID)
 	require.NoError(t, err)
 	require.Equal(t, second[0], got)
-	require.True(t, accounts.Untyped().Generated())
-	require.False(t, accounts.Untyped().KeyAssigned(&account{}))
-	require.True(t, accounts.Untyped().KeyAssigned(second[0]))
+	require.True(t, engine.TableOf(accounts).Generated())
+	require.False(t, engine.TableOf(accounts).KeyAssigned(&account{}))
+	require.True(t, engine.TableOf(accounts).KeyAssigned(second[0]))
 }
 
 // BenchmarkInsertGenerated inserts rows with a generated key in one call, each by its own

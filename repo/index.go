@@ -2,14 +2,14 @@ package repo
 
 import "iter"
 
-// An Index holds at most one *T per primary key: a unit-of-work session's identity map, the
+// An index holds at most one *T per primary key: a unit-of-work session's identity map, the
 // de-duplication of rows in a joined load. For a one-column key it is a Go map keyed by the key's
 // own type, so a lookup neither boxes nor allocates; a composite key is chained into one
-// comparable value, which allocates. An Index is not safe for concurrent use.
+// comparable value, which allocates. An index is not safe for concurrent use.
 //
-// A nil *Index is empty and stays so: Put does nothing, Get and Of find nothing. A nil row is
+// A nil *index is empty and stays so: Put does nothing, Get and Of find nothing. A nil row is
 // never held: Put and Delete of nil do nothing, Of(nil) and Get(nil) find nothing.
-type Index[T any] struct {
+type index[T any] struct {
 	r *Repo[T]
 	m keyIndex[T]
 }
@@ -23,19 +23,19 @@ type keyIndex[T any] interface {
 	all(yield func(*T) bool)
 }
 
-// NewIndex returns an empty Index of r's rows (nil for a nil Repo or one not made by [New]).
-func (r *Repo[T]) NewIndex() *Index[T] {
+// newIndex returns an empty index of r's rows (nil for a nil Repo or one not made by [New]).
+func (r *Repo[T]) newIndex() *index[T] {
 	if r == nil || len(r.key) == 0 {
 		return nil
 	}
 	if len(r.key) == 1 {
-		return &Index[T]{r, r.key[0].newIndex()}
+		return &index[T]{r, r.key[0].newIndex()}
 	}
-	return &Index[T]{r, &tupleIndex[T]{m: map[any]*T{}, key: r.key}}
+	return &index[T]{r, &tupleIndex[T]{m: map[any]*T{}, key: r.key}}
 }
 
 // Of returns the row held for row's primary key.
-func (ix *Index[T]) Of(row *T) (*T, bool) {
+func (ix *index[T]) Of(row *T) (*T, bool) {
 	if ix == nil || ix.m == nil || row == nil {
 		return nil, false
 	}
@@ -44,7 +44,7 @@ func (ix *Index[T]) Of(row *T) (*T, bool) {
 
 // Get returns the row held for key, given as [Repo.Get] takes it. An integer key of another Go
 // integer type than the column's (1 for an int64 key) is converted.
-func (ix *Index[T]) Get(key any) (*T, bool) {
+func (ix *index[T]) Get(key any) (*T, bool) {
 	if ix == nil || ix.m == nil || key == nil {
 		return nil, false
 	}
@@ -52,21 +52,21 @@ func (ix *Index[T]) Get(key any) (*T, bool) {
 }
 
 // Put holds row under its primary key, replacing any row held for it.
-func (ix *Index[T]) Put(row *T) {
+func (ix *index[T]) Put(row *T) {
 	if ix != nil && ix.m != nil && row != nil {
 		ix.m.put(row)
 	}
 }
 
 // Delete forgets the row held for row's primary key.
-func (ix *Index[T]) Delete(row *T) {
+func (ix *index[T]) Delete(row *T) {
 	if ix != nil && ix.m != nil && row != nil {
 		ix.m.del(row)
 	}
 }
 
 // Len returns the number of rows held.
-func (ix *Index[T]) Len() int {
+func (ix *index[T]) Len() int {
 	if ix == nil || ix.m == nil {
 		return 0
 	}
@@ -74,7 +74,7 @@ func (ix *Index[T]) Len() int {
 }
 
 // All returns an iterator over the rows held, in no particular order.
-func (ix *Index[T]) All() iter.Seq[*T] {
+func (ix *index[T]) All() iter.Seq[*T] {
 	if ix == nil || ix.m == nil {
 		return func(func(*T) bool) {}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -244,7 +245,6 @@ func TestMisuse(t *testing.T) {
 		{"Find: a condition on a nil NullColumn", func() error { return find(nilNull.Eq("x")) }, "Eq on a nil column"},
 		{"Find: an ordering by a nil column", func() error { return find(nilCol.Desc()) }, "ordering by a nil column"},
 		{"Find: the zero Order", func() error { return find(repo.Order[Widget]{}) }, "the zero Order"},
-		{"Find: Load(nil)", func() error { return find(repo.Load[Widget](nil)) }, "Load(nil)"},
 		{"Find: an empty Raw", func() error { return find(repo.Raw[Widget]("")) }, "raw fragment is empty"},
 		{"Count: a condition on a nil column", func() error { _, err := Widgets.Count(ctx, pool, nilCol.Lt(1)); return err }, "Lt on a nil column"},
 		{"Exists: a condition on a nil column", func() error { _, err := Widgets.Exists(ctx, pool, repo.Not(nilCol.Ge(1))); return err }, "Ge on a nil column"},
@@ -277,15 +277,14 @@ func TestMisuse(t *testing.T) {
 		{"Upsert: nil *Column as conflict column", func() error { return Widgets.Upsert(ctx, pool, []*Widget{w}, nilCol) }, "nil column"},
 
 		// The seam for loads.
-		{"ScanRows: nil Repo", func() error { return nilRepo.ScanRows(pool, nil, nil, func(*Widget) bool { return true }) }, "nil Repo"},
-		{"ScanRows: nil rows", func() error { return Widgets.ScanRows(pool, nil, nil, func(*Widget) bool { return true }) }, "nil rows"},
+		{"ScanRows: nil rows", func() error { return widgetRows.ScanRows(pool, nil, nil, func(*Widget) bool { return true }) }, "nil rows"},
 		{"ScanRows: nil fn", func() error {
-			rows, err := pool.Query(ctx, "SELECT "+Widgets.SelectList("")+" FROM widgets")
+			rows, err := pool.Query(ctx, "SELECT "+widgetRows.SelectList("")+" FROM widgets")
 			if err != nil {
 				return err
 			}
 			defer rows.Close()
-			return Widgets.ScanRows(pool, rows, nil, nil)
+			return widgetRows.ScanRows(pool, rows, nil, nil)
 		}, "nil fn"},
 	}...)
 
@@ -309,8 +308,7 @@ func TestMisuse(t *testing.T) {
 	}
 
 	// No error to return: each must not panic, and returns the neutral value its doc names.
-	ix := Widgets.NewIndex()
-	var nilIndex *repo.Index[Widget]
+	ix := widgetRows.RowIndex()
 	var nilTracer *repo.Tracer
 	dest := make([]any, len(Widgets.Columns()))
 	quiet := []struct {
@@ -340,25 +338,12 @@ func TestMisuse(t *testing.T) {
 		{"Repo.PrimaryKey of a nil Repo", func() bool { return nilRepo.PrimaryKey() == nil }},
 		{"Repo.Key of a nil Repo", func() bool { return nilRepo.Key(w) == nil }},
 		{"Repo.Key of a nil row", func() bool { return Widgets.Key(nil) == nil && Memberships.Key(nil) == nil }},
-		{"Repo.QuotedTable of a nil Repo", func() bool { return nilRepo.QuotedTable() == "" }},
-		{"Repo.SelectList of a nil Repo", func() bool { return nilRepo.SelectList("w") == "" }},
-		{"Repo.KeyList of a nil Repo", func() bool { return nilRepo.KeyList() == "" }},
-		{"Repo.Untyped of a nil Repo", func() bool { return nilRepo.Untyped() == nil }},
-		{"Repo.NewIndex of a nil Repo", func() bool { return nilRepo.NewIndex() == nil }},
-		{"Repo.Dests of a nil row", func() bool { Widgets.Dests(nil, dest); return dest[0] == nil }},
-		{"Repo.Dests into a short slice", func() bool { Widgets.Dests(w, dest[:2]); return true }},
-		{"Repo.KeyDests of a nil row", func() bool { Widgets.KeyDests(nil, dest); return dest[0] == nil }},
-		{"Repo.Dests of a nil Repo", func() bool { nilRepo.Dests(w, dest); nilRepo.KeyDests(w, dest); return true }},
-		{"Index methods of a nil Index", func() bool {
-			nilIndex.Put(w)
-			nilIndex.Delete(w)
-			_, got := nilIndex.Get(w.ID)
-			_, of := nilIndex.Of(w)
-			for range nilIndex.All() {
-				return false
-			}
-			return !got && !of && nilIndex.Len() == 0
+		{"the engine view of a nil Repo", func() bool {
+			return engine.TableOf(nilRepo) == nil && engine.RowsOf[Widget](nilRepo) == nil && engine.TableOf(42) == nil
 		}},
+		{"engine Dests of a nil row", func() bool { widgetRows.Dests(nil, dest); return dest[0] == nil }},
+		{"engine Dests into a short slice", func() bool { widgetRows.Dests(w, dest[:2]); return true }},
+		{"engine KeyDests of a nil row", func() bool { widgetRows.KeyDests(nil, dest); return dest[0] == nil }},
 		{"Index methods with a nil row or key", func() bool {
 			ix.Put(nil)
 			ix.Delete(nil)
@@ -367,7 +352,6 @@ func TestMisuse(t *testing.T) {
 			return !got && !of && ix.Len() == 0
 		}},
 		{"Order.SQL of the zero Order", func() bool { return repo.Order[Widget]{}.SQL("w") == "" }},
-		{"Select of nil", func() bool { var s *repo.Select[Widget]; return s.OrderBy("w") == "" && !s.Paged() }},
 		{"Tracer methods of a nil Tracer", func() bool {
 			ran := false
 			n := nilTracer.Count(func() { ran = true })
@@ -396,3 +380,6 @@ func TestMisuse(t *testing.T) {
 		})
 	}
 }
+
+// widgetRows is the engine view of Widgets, the seam the other packages of kinship use.
+var widgetRows = engine.RowsOf[Widget](Widgets)

@@ -1,6 +1,10 @@
 package repo
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/kinship-go/kinship/internal/engine"
+)
 
 // An Option shapes a query: a [Pred] (joined with AND), an [Order], [Limit] or [Offset]. Package
 // loadopts adds options that load relations.
@@ -15,7 +19,7 @@ type query[T any] struct {
 	limit    int64
 	offset   int64
 	hasLimit bool
-	loading  Loading[T]
+	loading  engine.Loader[T]
 	err      error // the first invalid option
 }
 

@@ -6,6 +6,7 @@ import (
 	"iter"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/internal/sqltext"
 )
 
@@ -27,7 +28,8 @@ func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*
 	if err := r.checkKey(key); err != nil { // before the lookup, which would only miss
 		return nil, &Error{Op: "get", Table: r.table, Key: key, Err: err}
 	}
-	ident, tracked := db.(Identity)
+	ident := engine.IdentityOf(db)
+	tracked := ident != nil
 	if tracked && len(opts) == 0 {
 		if row, ok := ident.Lookup(r, key); ok {
 			return row.(*T), nil
@@ -57,11 +59,11 @@ func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*
 		}
 	}
 	if tracked {
-		return r.getThrough(ctx, ident, key, sql, args)
+		return r.getThrough(ctx, db, key, sql, args)
 	}
 	row := new(T)
 	dest := make([]any, len(r.cols))
-	r.Dests(row, dest)
+	r.dests(row, dest)
 	if err := db.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			err = ErrNotFound
@@ -90,12 +92,12 @@ func (r *Repo[T]) Find(ctx context.Context, db DB, opts ...Option[T]) ([]*T, err
 	return out, err
 }
 
-// getThrough is Get through an Identity: a single row, resolved to its tracked instance.
-func (r *Repo[T]) getThrough(ctx context.Context, db Identity, key any, sql string, args []any) (*T, error) {
+// getThrough is Get through a session: a single row, resolved to its tracked instance.
+func (r *Repo[T]) getThrough(ctx context.Context, db DB, key any, sql string, args []any) (*T, error) {
 	var found *T
 	rows, err := db.Query(ctx, sql, args...)
 	if err == nil {
-		err = r.ScanRows(db, rows, nil, func(row *T) bool { found = row; return false })
+		err = r.scanRows(db, rows, nil, func(row *T) bool { found = row; return false })
 	}
 	if err == nil && found == nil {
 		err = ErrNotFound
@@ -106,8 +108,9 @@ func (r *Repo[T]) getThrough(ctx context.Context, db Identity, key any, sql stri
 	return found, nil
 }
 
-func (r *Repo[T]) selection(sql string, args []any, q *query[T], one bool) *Select[T] {
-	return &Select[T]{Repo: r, SQL: sql, Args: args, One: one, order: q.order, paging: q.hasLimit || q.offset > 0}
+func (r *Repo[T]) selection(sql string, args []any, q *query[T], one bool) *engine.Select[T] {
+	order := q.order
+	return &engine.Select[T]{Rows: view[T]{r}, SQL: sql, Args: args, One: one, OrderBy: func(alias string) string { return orderBy(order, alias) }}
 }
 
 // All streams the rows that match opts, one at a time, without holding them all: breaking out of
@@ -204,7 +207,7 @@ func (r *Repo[T]) each(ctx context.Context, db DB, op string, opts []Option[T], 
 	}
 	rows, err := db.Query(ctx, sql, args...)
 	if err == nil {
-		err = r.ScanRows(db, rows, nil, fn)
+		err = r.scanRows(db, rows, nil, fn)
 	}
 	if err != nil {
 		return &Error{Op: op, Table: r.table, Err: err}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,10 +20,10 @@ func TestScanRowsStoppedEarlyReportsTheError(t *testing.T) {
 	require.NoError(t, err)
 	defer tx.Rollback(ctx)
 	// The first row comes back; the second divides by zero.
-	rows, err := tx.Query(ctx, `SELECT `+Widgets.SelectList("")+` FROM widgets WHERE 1 / (id - 2) IS NOT NULL`)
+	rows, err := tx.Query(ctx, `SELECT `+engine.RowsOf[Widget](Widgets).SelectList("")+` FROM widgets WHERE 1 / (id - 2) IS NOT NULL`)
 	require.NoError(t, err)
 	seen := 0
-	err = Widgets.ScanRows(nil, rows, nil, func(*Widget) bool { seen++; return false })
+	err = engine.RowsOf[Widget](Widgets).ScanRows(nil, rows, nil, func(*Widget) bool { seen++; return false })
 	require.Equal(t, 1, seen)
 	require.ErrorContains(t, err, "division by zero")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -122,7 +123,7 @@ func TestSliceRoundTrip(t *testing.T) {
 // elements with the row, so an edit in place of one is not an edit of the other.
 func TestUntypedSnapshotIsDeep(t *testing.T) {
 	t.Parallel()
-	u := Widgets.Untyped()
+	u := engine.TableOf(Widgets)
 	changed := func(row, snap any) []string {
 		var names []string
 		for _, i := range u.Changed(nil, row, snap) {
@@ -164,7 +165,7 @@ func TestUntypedSnapshotIsDeep(t *testing.T) {
 // A snapshot of a row without slice columns is one allocation, the copy of the row, as it was
 // before clones; each non-empty slice column adds one. Not parallel: AllocsPerRun forbids it.
 func TestCloneAllocations(t *testing.T) {
-	allocs := func(u repo.Untyped, row any) float64 {
+	allocs := func(u engine.Table, row any) float64 {
 		// Another goroutine may allocate meanwhile: the fewest of three runs is the one to trust.
 		n := testing.AllocsPerRun(100, func() { _ = u.Clone(row) })
 		for range 2 {
@@ -172,11 +173,11 @@ func TestCloneAllocations(t *testing.T) {
 		}
 		return n
 	}
-	require.EqualValues(t, 1, allocs(Users.Untyped(), &User{ID: 1, Email: "a@b", Name: "a"}))
-	require.EqualValues(t, 1, allocs(Memberships.Untyped(), &Membership{1, 2, "admin"}))
-	require.EqualValues(t, 3, allocs(Widgets.Untyped(), sampleWidget(3)), "the row, blob and tags")
-	require.EqualValues(t, 1, allocs(Blobbies.Untyped(), &Blobby{}), "nil slices are not copied")
-	require.EqualValues(t, 6, allocs(Blobbies.Untyped(), &Blobby{
+	require.EqualValues(t, 1, allocs(engine.TableOf(Users), &User{ID: 1, Email: "a@b", Name: "a"}))
+	require.EqualValues(t, 1, allocs(engine.TableOf(Memberships), &Membership{1, 2, "admin"}))
+	require.EqualValues(t, 3, allocs(engine.TableOf(Widgets), sampleWidget(3)), "the row, blob and tags")
+	require.EqualValues(t, 1, allocs(engine.TableOf(Blobbies), &Blobby{}), "nil slices are not copied")
+	require.EqualValues(t, 6, allocs(engine.TableOf(Blobbies), &Blobby{
 		Bytes: []byte{1}, JSONB: json.RawMessage(`1`), JSON: json.RawMessage(`2`), Tags: []string{"a"}, Nums: []int64{1},
 	}))
 }

@@ -151,7 +151,7 @@ func (r *Repo[T]) catalogTable() catalog.Table {
 	return t
 }
 
-// CatalogTable makes the Untyped view a catalog.Describer, for package uow's Model.Verify.
-func (u untyped[T]) CatalogTable() catalog.Table { return u.r.catalogTable() }
+// CatalogTable makes the engine view a catalog.Describer, for package uow's Model.Verify.
+func (u view[T]) CatalogTable() catalog.Table { return u.r.catalogTable() }
 
-var _ catalog.Describer = untyped[struct{}]{}
+var _ catalog.Describer = view[struct{}]{}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/internal/pipe"
 	"github.com/kinship-go/kinship/internal/sqltext"
 )
@@ -171,10 +172,9 @@ func (r *Repo[T]) clearSerial(rows []*T) {
 	}
 }
 
-// stored tells a session that rows were written.
 // writing asks a session whether rows may be written through it, before anything is sent.
 func (r *Repo[T]) writing(db DB, rows []*T) error {
-	if ident, ok := db.(Identity); ok {
+	if ident := engine.IdentityOf(db); ident != nil {
 		for _, row := range rows {
 			if err := ident.Writing(r, row); err != nil {
 				return err
@@ -184,8 +184,9 @@ func (r *Repo[T]) writing(db DB, rows []*T) error {
 	return nil
 }
 
+// stored tells a session that rows were written.
 func (r *Repo[T]) stored(db DB, rows []*T) {
-	if ident, ok := db.(Identity); ok {
+	if ident := engine.IdentityOf(db); ident != nil {
 		for _, row := range rows {
 			ident.Stored(r, row)
 		}
@@ -421,7 +422,7 @@ func (r *Repo[T]) Delete(ctx context.Context, db DB, key any) error {
 	if err != nil {
 		return &Error{Op: "delete", Table: r.table, Key: key, Err: err}
 	}
-	if ident, ok := db.(Identity); ok {
+	if ident := engine.IdentityOf(db); ident != nil {
 		ident.Deleted(r, key)
 	}
 	return nil
@@ -436,7 +437,8 @@ func (r *Repo[T]) DeleteWhere(ctx context.Context, db DB, where ...Pred[T]) (int
 	if err := r.check(ctx, db, "delete"); err != nil {
 		return 0, err
 	}
-	ident, tracked := db.(Identity)
+	ident := engine.IdentityOf(db)
+	tracked := ident != nil
 	suffix := ""
 	if tracked {
 		suffix = " RETURNING " + quotedList(r.key)

@@ -3,9 +3,13 @@
 //
 // # The model
 //
-// A [Model] is the tables and relations a session knows, declared once:
+// A [Model] is the relations a session knows, and the tables they join, declared once:
 //
 //	var Model = uow.MustModel(CompanyEmployees, EmployeeCompany) // their Repos come along
+//
+// NewModel takes relations only ([rel.Relation]: a *rel.Many or *rel.One), so that anything
+// else does not compile. A table no relation joins needs no declaration: a session tracks the
+// rows of any Repo.
 //
 // [NewModel] checks the whole graph when it is made — a relation declared wrong, two Repos over
 // one table (a session would hold two instances of one row), two relations filling one field, DeleteOrphan on rows with two owners, a foreign key that cannot be NULL

@@ -11,10 +11,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kinship-go/kinship/internal/echo"
 	"github.com/kinship-go/kinship/internal/pgtest"
-	. "github.com/kinship-go/kinship/internal/testmodel"
 	"github.com/kinship-go/kinship/loadopts"
+	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/kinship-go/kinship/uow"
+
+	. "github.com/kinship-go/kinship/internal/testmodel"
 )
 
 // exampleDB returns a pool on a database of the example's own with the test model's tables and
@@ -120,8 +122,8 @@ func ExampleRun() {
 }
 
 // Checking declarations at start-up: a Repo over companies declared wrong — a name held in an
-// int32, a column the table does not have — is caught by one query of the catalog, before any
-// statement runs into it.
+// int32, a column the table does not have — is caught, with every other table of the model, by
+// one query of the catalog, before any statement runs into it.
 func ExampleModel_Verify() {
 	ctx := context.Background()
 	tr := &repo.Tracer{}
@@ -129,16 +131,17 @@ func ExampleModel_Verify() {
 	defer done()
 
 	type Company struct {
-		ID      int64
-		Name    int32 // wrong: the column is text
-		Founded time.Time
+		ID        int64
+		Name      int32 // wrong: the column is text
+		Founded   time.Time
+		Employees []*Employee
 	}
-	companies := repo.MustNew("companies",
-		repo.Serial("id", func(c *Company) *int64 { return &c.ID }),
+	companyID := repo.Serial("id", func(c *Company) *int64 { return &c.ID })
+	repo.MustNew("companies", companyID,
 		repo.Col("name", func(c *Company) *int32 { return &c.Name }),
 		repo.ColFunc("founded", func(c *Company) *time.Time { return &c.Founded }, time.Time.Equal, nil), // wrong: no such column
 	)
-	model := uow.MustModel(companies)
+	model := uow.MustModel(rel.HasMany(companyID, EmployeeCompanyID, func(c *Company) *[]*Employee { return &c.Employees }))
 
 	var err error
 	n := tr.Count(func() { err = model.Verify(ctx, pool) })

@@ -6,8 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kinship-go/kinship/internal/load"
-	"github.com/kinship-go/kinship/rel"
+	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -37,11 +36,11 @@ func (s *Session) sync(only map[any]bool) error {
 	for _, r := range s.model.rels {
 		var err error
 		switch r.Shape() {
-		case load.HasMany, load.HasOne:
+		case relation.HasMany, relation.HasOne:
 			err = s.syncOwned(r, only)
-		case load.ManyToMany:
+		case relation.ManyToMany:
 			err = s.syncLinks(r, only)
-		case load.BelongsTo:
+		case relation.BelongsTo:
 			if s.model.inverse[r] == nil {
 				err = s.syncBelongs(r, only)
 			}
@@ -53,7 +52,7 @@ func (s *Session) sync(only map[any]bool) error {
 	return nil
 }
 
-func (s *Session) tablesOf(r load.Relation) (owner, other *table) {
+func (s *Session) tablesOf(r relation.Relation) (owner, other *table) {
 	o, _ := r.Owner()
 	c, _ := r.Other()
 	return s.tableOf(o), s.tableOf(c)
@@ -112,7 +111,7 @@ func addClaim(claims []claim, c claim) []claim {
 //     so ([ErrConflict]) rather than pick one;
 //   - no side names one, but the row left its owner's collection: it is an orphan (deleted with
 //     DeleteOrphan, else its foreign key set NULL).
-func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
+func (s *Session) syncOwned(r relation.Relation, only map[any]bool) error {
 	st := s.relState(r)
 	ot, ct := s.tablesOf(r)
 	inv := s.model.inverse[r]
@@ -263,7 +262,7 @@ func (s *Session) syncOwned(r load.Relation, only map[any]bool) error {
 // leaveForKey records that c's foreign key now names k, the key of a row the session does not
 // hold: c leaves its old owner's collection, and its inverse field, which named the old owner,
 // is cleared (not loaded), so that no later flush writes the old key back.
-func (s *Session) leaveForKey(r, inv load.Relation, st *relState, c, old, k any) {
+func (s *Session) leaveForKey(r, inv relation.Relation, st *relState, c, old, k any) {
 	if old != nil {
 		r.Detach(old, c)
 		s.forgetMember(st, old, c)
@@ -275,7 +274,7 @@ func (s *Session) leaveForKey(r, inv load.Relation, st *relState, c, old, k any)
 }
 
 // conflict is the error for c, given two owners by edits made since the last flush.
-func (s *Session) conflict(r load.Relation, ot, ct *table, c any, claims []claim) error {
+func (s *Session) conflict(r relation.Relation, ot, ct *table, c any, claims []claim) error {
 	var says []string
 	for _, cl := range claims {
 		switch {
@@ -307,7 +306,7 @@ func describeRow(t *table, row any) string {
 // (clean or deleted, not new) are looked at: a row just read refers to one of those, even where
 // a new row has taken the unique key of a deleted one (as the identity map, which holds no new
 // row, does for a primary key).
-func (s *Session) ownerIndex(r load.Relation, ot *table, key func(any) (any, bool), stored bool) func(k any) (any, bool) {
+func (s *Session) ownerIndex(r relation.Relation, ot *table, key func(any) (any, bool), stored bool) func(k any) (any, bool) {
 	if r.KeyIsPrimary() {
 		return ot.index.Get
 	}
@@ -346,7 +345,7 @@ func membership(list []any) func(any) bool {
 
 // nilInCollection refuses a nil row in p's collection: a mistake in the caller's code, which
 // would otherwise be written as nothing, or panic.
-func nilInCollection(r load.Relation, ot *table, p any) error {
+func nilInCollection(r relation.Relation, ot *table, p any) error {
 	if i := r.NilAt(p); i >= 0 {
 		return fmt.Errorf("uow: relation %s: the collection of %s holds nil at position %d; take it out: %w",
 			r.Label(), describeRow(ot, p), i, repo.ErrInvalid)
@@ -356,7 +355,7 @@ func nilInCollection(r load.Relation, ot *table, p any) error {
 
 // fkOf returns c's foreign key through r (a HasMany or HasOne) as fix-up compares it: nil for
 // NULL and for the zero value of its type, which names no owner (a new row's unset key).
-func fkOf(r load.Relation, c any) any {
+func fkOf(r relation.Relation, c any) any {
 	if !r.HasFK(c) {
 		return nil
 	}
@@ -382,18 +381,18 @@ func (s *Session) deleted(t *table, row any) bool {
 }
 
 // adopt makes sure c, just put in an owner's field, is in the session.
-func (s *Session) adopt(r load.Relation, ct *table, c any) error {
+func (s *Session) adopt(r relation.Relation, ct *table, c any) error {
 	if _, ok := ct.entries[c]; ok {
 		return nil
 	}
-	if !rel.Cascades(r.Cascades()).Has(rel.SaveUpdate) {
+	if !r.Cascades().Has(relation.SaveUpdate) {
 		return fmt.Errorf("uow: relation %s: a %s row was put in a collection, but the relation does not cascade SaveUpdate: add it to the session", r.Label(), ct.u.Table())
 	}
 	return s.add(ct, c, map[any]bool{})
 }
 
 // assign makes p the owner of c on every side.
-func (s *Session) assign(r, inv load.Relation, st *relState, c, p any) {
+func (s *Session) assign(r, inv relation.Relation, st *relState, c, p any) {
 	old := st.owner[c]
 	if old != nil && old != p {
 		r.Detach(old, c)
@@ -426,8 +425,8 @@ func (s *Session) forgetMember(st *relState, p, c any) {
 
 // orphan handles c, which left its owner p (nil: one the session does not hold): deleted with
 // DeleteOrphan, else its foreign key set NULL, which must be possible.
-func (s *Session) orphan(r, inv load.Relation, st *relState, ct *table, c, p any) error {
-	if rel.Cascades(r.Cascades()).Has(rel.DeleteOrphan) {
+func (s *Session) orphan(r, inv relation.Relation, st *relState, ct *table, c, p any) error {
+	if r.Cascades().Has(relation.DeleteOrphan) {
 		s.leave(r, inv, st, c, p)
 		return s.markDeleted(ct, c)
 	}
@@ -441,7 +440,7 @@ func (s *Session) orphan(r, inv load.Relation, st *relState, ct *table, c, p any
 }
 
 // leave takes c out of p's field and p out of c's inverse field.
-func (s *Session) leave(r, inv load.Relation, st *relState, c, p any) {
+func (s *Session) leave(r, inv relation.Relation, st *relState, c, p any) {
 	if p == nil {
 		if inv != nil {
 			inv.SetField(c, nil)
@@ -456,7 +455,7 @@ func (s *Session) leave(r, inv load.Relation, st *relState, c, p any) {
 }
 
 // syncLinks records the links a many-to-many collection gained and lost.
-func (s *Session) syncLinks(r load.Relation, only map[any]bool) error {
+func (s *Session) syncLinks(r relation.Relation, only map[any]bool) error {
 	st := s.relState(r)
 	ot, ct := s.tablesOf(r)
 	for _, e := range rowsOf(ot, only) {
@@ -511,7 +510,7 @@ func (s *Session) link(st *relState, p, c any, insert bool) {
 // foreign key to that row's key (now, or at flush if the row has none yet); cleared, sets it
 // NULL. If the field did not change but the foreign key did, the key wins: the field is set to
 // the row the session holds with that key, or nil.
-func (s *Session) syncBelongs(r load.Relation, only map[any]bool) error {
+func (s *Session) syncBelongs(r relation.Relation, only map[any]bool) error {
 	st := s.relState(r)
 	ot, pt := s.tablesOf(r)
 	byKey := s.ownerIndex(r, pt, r.ItemKey, false)

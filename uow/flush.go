@@ -8,9 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/internal/sqltext"
-	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -81,7 +80,7 @@ func (s *Session) Flush(ctx context.Context) error {
 // such owners, of all of them at once (select-in), and nothing where there are none.
 func (s *Session) loadAssigned(ctx context.Context) error {
 	for _, r := range s.model.rels {
-		if r.Shape() == load.BelongsTo {
+		if r.Shape() == relation.BelongsTo {
 			continue // a foreign key is always loaded: setting the field is seen without a load
 		}
 		ot, _ := s.tablesOf(r)
@@ -116,9 +115,9 @@ func (s *Session) checkOrphans() error {
 	for _, r := range s.model.rels {
 		var ct, ot *table
 		switch r.Shape() {
-		case load.HasMany, load.HasOne:
+		case relation.HasMany, relation.HasOne:
 			ot, ct = s.tablesOf(r)
-		case load.BelongsTo:
+		case relation.BelongsTo:
 			if s.model.inverse[r] != nil {
 				continue // its inverse checks
 			}
@@ -126,7 +125,7 @@ func (s *Session) checkOrphans() error {
 		default:
 			continue
 		}
-		if r.FKNullable() && !rel.Cascades(r.Cascades()).Has(rel.DeleteOrphan) {
+		if r.FKNullable() && !r.Cascades().Has(relation.DeleteOrphan) {
 			continue
 		}
 		st := s.relState(r)
@@ -170,8 +169,8 @@ func (s *Session) cascadeDeletes(ctx context.Context) (deleting bool, err error)
 }
 
 // cascadeLevel applies r's delete cascades to the owners of level, the rows just found deleted.
-func (s *Session) cascadeLevel(ctx context.Context, r load.Relation, level []tracked) error {
-	if r.Shape() != load.HasMany && r.Shape() != load.HasOne {
+func (s *Session) cascadeLevel(ctx context.Context, r relation.Relation, level []tracked) error {
+	if r.Shape() != relation.HasMany && r.Shape() != relation.HasOne {
 		return nil // BelongsTo cascades nothing; many-to-many links go with statements of their own
 	}
 	o, _ := r.Owner()
@@ -189,12 +188,12 @@ func (s *Session) cascadeLevel(ctx context.Context, r load.Relation, level []tra
 		return nil
 	}
 	_, ct := s.tablesOf(r)
-	c := rel.Cascades(r.Cascades())
+	c := r.Cascades()
 	if len(unloaded) > 0 && s.model.byFK[r] {
 		// The last level: one DELETE … WHERE fk = ANY($1) RETURNING at the flush, no load. The
 		// rows the session holds as theirs are deleted as loaded rows are, below.
 		if s.byFK == nil {
-			s.byFK = map[load.Relation][]any{}
+			s.byFK = map[relation.Relation][]any{}
 		}
 		s.byFK[r] = append(s.byFK[r], unloaded...)
 		for _, p := range unloaded {
@@ -208,7 +207,7 @@ func (s *Session) cascadeLevel(ctx context.Context, r load.Relation, level []tra
 		}
 		owners = slices.DeleteFunc(owners, func(p any) bool { return unloadedSet[p] })
 		unloaded = nil
-	} else if len(unloaded) > 0 && c.Has(rel.PassiveDeletes) {
+	} else if len(unloaded) > 0 && c.Has(relation.PassiveDeletes) {
 		// The database deletes them; forget the ones the session holds.
 		gone := make(map[any]bool, len(unloaded))
 		for _, p := range unloaded {
@@ -264,7 +263,7 @@ func (s *Session) cascadeLevel(ctx context.Context, r load.Relation, level []tra
 
 // keysOf returns owners by their key through r, for rows without an owner whose foreign key
 // names one of them: see heldBy.
-func keysOf(r load.Relation, owners []any) map[any]any {
+func keysOf(r relation.Relation, owners []any) map[any]any {
 	m := make(map[any]any, len(owners))
 	for _, p := range owners {
 		if k, ok := r.OwnerKey(p); ok {
@@ -278,7 +277,7 @@ func keysOf(r load.Relation, owners []any) map[any]any {
 // are not in items, in the order they were added. A row that fix-up left without an owner
 // while its foreign key names p's key is p's: its key was set, or read, while the session did
 // not hold p, which it holds by now (a delete cascade loaded it).
-func (s *Session) heldBy(r load.Relation, ct *table, p any, items []any) []any {
+func (s *Session) heldBy(r relation.Relation, ct *table, p any, items []any) []any {
 	var (
 		more []any
 		in   map[any]bool // items, as a set, made at the first row of p's (if items are many)
@@ -312,8 +311,8 @@ func seqOf(t *table, row any) int {
 // followDelete applies r's cascades to items, the rows of p, which is being deleted: Delete
 // deletes them, otherwise they leave p (DeleteOrphan deletes them then, else their foreign key
 // is set NULL).
-func (s *Session) followDelete(r load.Relation, ct *table, p any, items []any) error {
-	c := rel.Cascades(r.Cascades())
+func (s *Session) followDelete(r relation.Relation, ct *table, p any, items []any) error {
+	c := r.Cascades()
 	st := s.relState(r)
 	inv := s.model.inverse[r]
 	for _, item := range items {
@@ -321,7 +320,7 @@ func (s *Session) followDelete(r load.Relation, ct *table, p any, items []any) e
 		if !ok || e.state == stDeleted {
 			continue
 		}
-		if c.Has(rel.Delete) {
+		if c.Has(relation.Delete) {
 			if err := s.markDeleted(ct, item); err != nil {
 				return err
 			}
@@ -417,7 +416,7 @@ func (f *flush) done() {
 			continue
 		}
 		for _, r := range sv.t.def.holds {
-			if r.Shape() != load.HasMany && r.Shape() != load.HasOne {
+			if r.Shape() != relation.HasMany && r.Shape() != relation.HasOne {
 				continue
 			}
 			if st, ok := f.s.rels[r]; ok {
@@ -587,7 +586,7 @@ func (f *flush) waitsForNew(t *table, e *entry) bool {
 		}
 		// The row referred to is one of the relation's owner table (for BelongsTo, its other).
 		pt, other := f.s.tablesOf(r)
-		if r.Shape() == load.BelongsTo {
+		if r.Shape() == relation.BelongsTo {
 			pt = other
 		}
 		if pe, ok := pt.entries[p]; ok && pe.state == stNew {
@@ -608,7 +607,7 @@ func (f *flush) refersTo(t *table, e *entry, deleting map[*table]bool, changed b
 	for _, r := range t.def.holds {
 		fk := r.ItemKey
 		owner, other := f.s.tablesOf(r)
-		if r.Shape() == load.BelongsTo {
+		if r.Shape() == relation.BelongsTo {
 			fk, owner = r.OwnerKey, other
 		}
 		if !deleting[owner] {
@@ -708,9 +707,9 @@ func sortedEntries(t *table, states ...state) []*entry {
 }
 
 // ownerOf returns the row that row refers to through r's foreign key, as fix-up last saw it.
-func (f *flush) ownerOf(r load.Relation, row any) any {
+func (f *flush) ownerOf(r relation.Relation, row any) any {
 	st := f.s.relState(r)
-	if inv := f.s.model.inverse[r]; r.Shape() == load.BelongsTo && inv != nil {
+	if inv := f.s.model.inverse[r]; r.Shape() == relation.BelongsTo && inv != nil {
 		st = f.s.relState(inv)
 	}
 	return st.owner[row]
@@ -734,14 +733,14 @@ func (f *flush) relate(t *table) {
 // relateOne copies into e's foreign key for r the key of the row it refers to, once that row
 // has one, remembering e as it was. A new row is related without looking: its key is about to
 // be written anyway; a clean one only if its key would change.
-func (f *flush) relateOne(t *table, r load.Relation, e *entry, isNew bool) {
+func (f *flush) relateOne(t *table, r relation.Relation, e *entry, isNew bool) {
 	p := f.ownerOf(r, e.row)
 	if p == nil {
 		return
 	}
 	owners, others := f.s.tablesOf(r)
 	pt := owners
-	if r.Shape() == load.BelongsTo { // e holds the key of p, a row of the other table
+	if r.Shape() == relation.BelongsTo { // e holds the key of p, a row of the other table
 		pt = others
 	}
 	if !pt.u.KeyAssigned(p) {
@@ -750,7 +749,7 @@ func (f *flush) relateOne(t *table, r load.Relation, e *entry, isNew bool) {
 	if !isNew {
 		var have, want any
 		var ok bool
-		if r.Shape() == load.BelongsTo {
+		if r.Shape() == relation.BelongsTo {
 			have, _ = r.OwnerKey(e.row)
 			want, ok = r.ItemKey(p)
 		} else {
@@ -762,7 +761,7 @@ func (f *flush) relateOne(t *table, r load.Relation, e *entry, isNew bool) {
 		}
 	}
 	f.save(t, e.row)
-	if r.Shape() == load.BelongsTo {
+	if r.Shape() == relation.BelongsTo {
 		r.Relate(e.row, p)
 	} else {
 		r.Relate(p, e.row)
@@ -837,7 +836,7 @@ func (f *flush) waitsForSibling(t *table, e *entry, pending []*entry) bool {
 // queueLinks queues the link rows to insert (or delete) of every many-to-many relation.
 func (f *flush) queueLinks(queue func(string, []any, func(int64) error), insert bool) {
 	for _, r := range f.s.model.rels {
-		if r.Shape() != load.ManyToMany {
+		if r.Shape() != relation.ManyToMany {
 			continue
 		}
 		st := f.s.relState(r)
@@ -883,7 +882,7 @@ func (f *flush) queueLinks(queue func(string, []any, func(int64) error), insert 
 func (f *flush) queueUnlinkAll(queue func(string, []any, func(int64) error), t *table, rows []*entry) {
 	done := map[string]bool{}
 	for _, r := range f.s.model.rels {
-		if r.Shape() != load.ManyToMany {
+		if r.Shape() != relation.ManyToMany {
 			continue
 		}
 		o, _ := r.Owner()

@@ -10,11 +10,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/kinship-go/kinship/internal/load"
-	. "github.com/kinship-go/kinship/internal/testmodel"
+	"github.com/kinship-go/kinship/internal/relation"
+	"github.com/kinship-go/kinship/internal/track"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/kinship-go/kinship/uow"
+
+	. "github.com/kinship-go/kinship/internal/testmodel"
 )
 
 // protect runs call, turning a panic into an error that matches nothing.
@@ -81,7 +83,7 @@ func TestMisuse(t *testing.T) {
 		}
 		return s
 	}
-	model := func(parts ...any) func(*testing.T) error {
+	model := func(parts ...rel.Relation) func(*testing.T) error {
 		return func(*testing.T) error { _, err := uow.NewModel(parts...); return err }
 	}
 	type misuse struct {
@@ -134,17 +136,22 @@ func TestMisuse(t *testing.T) {
 		{"QueryRow: ended Session", func(t *testing.T) error { var n int; return ended(t).QueryRow(ctx, "SELECT 1").Scan(&n) }, end, "the session has ended"},
 		{"SendBatch: zero Session", func(*testing.T) error { return zeroS.SendBatch(ctx, &pgx.Batch{}).Close() }, inv, "uow: a zero Session"},
 		{"SendBatch: nil context", func(t *testing.T) error { return live(t).SendBatch(nilCtx, &pgx.Batch{}).Close() }, inv, "nil context"},
-		{"Writing: zero Session", func(*testing.T) error { return zeroS.Writing(Companies, &Company{ID: 1}) }, inv, "uow: a zero Session"},
-		{"Writing: not a Repo", func(t *testing.T) error { return live(t).Writing(42, &Company{ID: 1}) }, inv, "not a row of a Repo"},
-		{"Writing: nil row", func(t *testing.T) error { return live(t).Writing(Companies, nil) }, inv, "nil row"},
-		{"LoadStart: zero Session", func(*testing.T) error { return zeroS.LoadStart(ctx, nil) }, inv, "uow: a zero Session"},
-		{"LoadStart: nil context", func(t *testing.T) error { return live(t).LoadStart(nilCtx, nil) }, inv, "nil context"},
-		{"Access: zero Session", func(*testing.T) error { return zeroS.Access(ctx, CompanyEmployees.Core(), &Company{ID: 1}) }, inv, "uow: a zero Session"},
-		{"Access: nil context", func(t *testing.T) error { return live(t).Access(nilCtx, CompanyEmployees.Core(), &Company{ID: 1}) }, inv, "nil context"},
-		{"Access: nil relation", func(t *testing.T) error { return live(t).Access(ctx, nil, &Company{ID: 1}) }, inv, "<nil> is not a relation"},
-		{"Access: not a relation", func(t *testing.T) error { return live(t).Access(ctx, CompanyEmployees, &Company{ID: 1}) }, inv, "is not a relation"},
-		{"Access: nil parent", func(t *testing.T) error { return live(t).Access(ctx, CompanyEmployees.Core(), nil) }, inv, "CompanyEmployees: nil parent"},
-		{"Access: a parent of another type", func(t *testing.T) error { return live(t).Access(ctx, CompanyEmployees.Core(), &Employee{ID: 1}) }, inv, "not a row of the relation's owner"},
+		{"Writing: zero Session", func(*testing.T) error { return track.Of(zeroS).Writing(Companies, &Company{ID: 1}) }, inv, "uow: a zero Session"},
+		{"Writing: not a Repo", func(t *testing.T) error { return track.Of(live(t)).Writing(42, &Company{ID: 1}) }, inv, "not a row of a Repo"},
+		{"Writing: nil row", func(t *testing.T) error { return track.Of(live(t)).Writing(Companies, nil) }, inv, "nil row"},
+		{"LoadStart: zero Session", func(*testing.T) error { return track.Of(zeroS).LoadStart(ctx, nil) }, inv, "uow: a zero Session"},
+		{"LoadStart: nil context", func(t *testing.T) error { return track.Of(live(t)).LoadStart(nilCtx, nil) }, inv, "nil context"},
+		{"Access: zero Session", func(*testing.T) error {
+			return track.Of(zeroS).Access(ctx, relation.Of(CompanyEmployees), &Company{ID: 1})
+		}, inv, "uow: a zero Session"},
+		{"Access: nil context", func(t *testing.T) error {
+			return track.Of(live(t)).Access(nilCtx, relation.Of(CompanyEmployees), &Company{ID: 1})
+		}, inv, "nil context"},
+		{"Access: nil relation", func(t *testing.T) error { return track.Of(live(t)).Access(ctx, nil, &Company{ID: 1}) }, inv, "<nil> is not a relation"},
+		{"Access: nil parent", func(t *testing.T) error { return track.Of(live(t)).Access(ctx, relation.Of(CompanyEmployees), nil) }, inv, "CompanyEmployees: nil parent"},
+		{"Access: a parent of another type", func(t *testing.T) error {
+			return track.Of(live(t)).Access(ctx, relation.Of(CompanyEmployees), &Employee{ID: 1})
+		}, inv, "not a row of the relation's owner"},
 
 		// The session as a repo.DB, and relations through it.
 		{"Get through a zero Session", func(*testing.T) error { _, err := Companies.Get(ctx, zeroS, int64(1)); return err }, inv, "uow: a zero Session"},
@@ -158,13 +165,9 @@ func TestMisuse(t *testing.T) {
 		{"Load through an ended Session", func(t *testing.T) error { return EmployeeCompany.Load(ctx, ended(t), &Employee{ID: 1}) }, end, "the session has ended"},
 
 		// Models.
-		{"NewModel: nil part", model(CompanyEmployees, nil), inv, "part 1 is nil"},
-		{"NewModel: nil relation", model(nilMany), inv, "part 0 (*rel.Many[github.com/kinship-go/kinship/internal/testmodel.Company,github.com/kinship-go/kinship/internal/testmodel.Employee]) is a nil relation"},
-		{"NewModel: zero relation", model(new(rel.One[Employee, Company])), inv, "is a nil relation"},
-		{"NewModel: Then of a nil path", model(rel.Then(nilMany, EmployeeSkills)), inv, "is a nil relation or path"},
-		{"NewModel: nil Repo", model(nilRepo), inv, "is a nil Repo"},
-		{"NewModel: zero Repo", model(zeroRepo), inv, "not declared with repo.New"},
-		{"NewModel: neither", model(42), inv, "part 0 (int) is neither a relation nor a Repo"},
+		{"NewModel: nil relation", model(CompanyEmployees, nil), inv, "relation 1 (<nil>) is a nil or zero relation"},
+		{"NewModel: nil *Many", model(nilMany), inv, "relation 0 (*rel.Many[github.com/kinship-go/kinship/internal/testmodel.Company,github.com/kinship-go/kinship/internal/testmodel.Employee]) is a nil or zero relation"},
+		{"NewModel: zero relation", model(new(rel.One[Employee, Company])), inv, "is a nil or zero relation"},
 		{"NewModel: a nil collection accessor", model(rel.HasMany(CompanyID, EmployeeCompanyID, nil, rel.Named("noColl"))), inv, "relation noColl: nil collection accessor"},
 		{"NewModel: a nil field accessor", model(rel.BelongsTo(EmployeeCompanyID, CompanyID, nil, rel.Named("noField"))), inv, "relation noField: nil field accessor"},
 		{"NewModel: a nil key", model(rel.HasMany(nil, EmployeeCompanyID, func(c *Company) *[]*Employee { return &c.Employees }, rel.Named("noKey"))), inv, "relation noKey: nil key column"},
@@ -277,12 +280,12 @@ func TestMisuse(t *testing.T) {
 			var e *uow.ModelError
 			return e.Error() != "" && errors.Is(&uow.ModelError{}, repo.ErrInvalid)
 		}},
-		{"MustModel of a nil part panics with a *ModelError", func(*testing.T) (ok bool) {
+		{"MustModel of a nil relation panics with a *ModelError", func(*testing.T) (ok bool) {
 			defer func() { _, ok = recover().(*uow.ModelError) }()
 			uow.MustModel(nil)
 			return false
 		}},
-		{"NewModel of no parts: an empty model", func(t *testing.T) bool {
+		{"NewModel of no relations: an empty model", func(t *testing.T) bool {
 			m, err := uow.NewModel()
 			if err != nil {
 				return false
@@ -293,9 +296,12 @@ func TestMisuse(t *testing.T) {
 			s, err := uow.Begin(ctx, db.pool, Model, uow.Retry(1, 0, 0), uow.TxOptions(pgx.TxOptions{}), uow.Autoflush(false))
 			return err == nil && s.Rollback(ctx) == nil
 		}},
-		{"Lookup, Resolve, Stored, Deleted of a nil or zero Session", func(*testing.T) bool {
+		{"Lookup, Resolve, Stored, Deleted of a zero Session; a nil one has none", func(*testing.T) bool {
 			c := &Company{ID: 1}
-			for _, s := range []*uow.Session{nilS, zeroS} {
+			if track.Of(nilS) != nil {
+				return false
+			}
+			for _, s := range []track.Session{track.Of(zeroS)} {
 				if _, found := s.Lookup(Companies, int64(1)); found {
 					return false
 				}
@@ -308,7 +314,7 @@ func TestMisuse(t *testing.T) {
 			return true
 		}},
 		{"Resolve, Stored, Deleted of nil rows and non-Repos", func(t *testing.T) bool {
-			s := live(t)
+			s := track.Of(live(t))
 			c := &Company{ID: 1}
 			s.Stored(nil, c)
 			s.Stored(Companies, nil)
@@ -317,8 +323,8 @@ func TestMisuse(t *testing.T) {
 			return s.Resolve(42, c) == c && s.Resolve(Companies, nil) == nil && !found
 		}},
 		{"Filled, Raised, LoadDone, LoadFailed of a nil or zero Session, or nil arguments", func(t *testing.T) bool {
-			var r load.Relation = CompanyEmployees.Core()
-			for _, s := range []*uow.Session{nilS, zeroS, live(t)} {
+			r := relation.Of(CompanyEmployees)
+			for _, s := range []track.Session{track.Of(zeroS), track.Of(live(t))} {
 				s.Filled(nil, nil)
 				s.Filled(r, nil)
 				s.Raised(nil, nil)

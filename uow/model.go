@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/internal/engine"
+	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 )
@@ -15,22 +16,22 @@ import (
 type Model struct {
 	tables []*tableDef // parents before children: the order of inserts
 	byRepo map[any]*tableDef
-	rels   []load.Relation
+	rels   []relation.Relation
 	// inverse pairs a HasMany or HasOne with the BelongsTo over the same foreign key.
-	inverse map[load.Relation]load.Relation
-	has     map[load.Relation]bool // the model's relations, as a set
+	inverse map[relation.Relation]relation.Relation
+	has     map[relation.Relation]bool // the model's relations, as a set
 	// byFK holds the relations whose rows a delete cascade removes with one DELETE … WHERE fk =
 	// ANY($1) RETURNING, without loading them first: see leafOf.
-	byFK map[load.Relation]bool
+	byFK map[relation.Relation]bool
 }
 
 // tableDef is what the model knows of one table.
 type tableDef struct {
-	u     repo.Untyped
+	u     engine.Table
 	rank  int
-	owns  []load.Relation // relations whose field is on this table's rows
-	holds []load.Relation // relations whose foreign key is on this table's rows (HasMany, HasOne: the child; BelongsTo: the owner)
-	items []load.Relation // relations whose rows are this table's
+	owns  []relation.Relation // relations whose field is on this table's rows
+	holds []relation.Relation // relations whose foreign key is on this table's rows (HasMany, HasOne: the child; BelongsTo: the owner)
+	items []relation.Relation // relations whose rows are this table's
 }
 
 // ModelError reports a model that cannot work, naming the relation or table at fault and what
@@ -59,47 +60,27 @@ func (e *ModelError) Error() string {
 // Is makes a ModelError match repo.ErrInvalid: it is a mistake in declarations.
 func (e *ModelError) Is(target error) bool { return target == repo.ErrInvalid }
 
-// NewModel makes a model of parts: relations (from package rel) and Repos. The Repos a relation
-// joins are included without being named. It checks the whole graph: every relation declared
-// right and joining declared Repos; no two Repos over one table; no two relations filling one
-// field; DeleteOrphan on rows with
-// only one owning relation; no relation whose foreign key cannot be NULL without rel.Delete
-// (deleting the owner would have to set it NULL, which can only fail); no cycle between tables,
-// which would need an UPDATE after the INSERTs (self-referential tables are fine: their rows are
-// ordered). A nil part, a nil or zero relation or Repo, and a relation declared wrong are each a
-// [*ModelError] (matching repo.ErrInvalid) naming it.
-func NewModel(parts ...any) (*Model, error) {
-	m := &Model{byRepo: map[any]*tableDef{}, inverse: map[load.Relation]load.Relation{}, byFK: map[load.Relation]bool{}, has: map[load.Relation]bool{}}
-	seen := map[load.Relation]bool{}
-	for i, p := range parts {
-		switch p := p.(type) {
-		case nil:
-			return nil, &ModelError{Problem: fmt.Sprintf("part %d is nil", i)}
-		case interface{ Edges() []load.Edge }:
-			if len(p.Edges()) == 0 {
-				return nil, &ModelError{Problem: fmt.Sprintf("part %d (%T) is a nil relation or path, or one made of one", i, p)}
-			}
-			for _, e := range p.Edges() {
-				r, ok := e.(load.Relation)
-				if !ok || seen[r] {
-					continue
-				}
-				seen[r] = true
-				if err := m.addRelation(r); err != nil {
-					return nil, err
-				}
-			}
-		case interface{ Untyped() repo.Untyped }:
-			u := p.Untyped()
-			if u == nil {
-				return nil, &ModelError{Problem: fmt.Sprintf("part %d (%T) is a nil Repo", i, p)}
-			}
-			if u.Table() == "" {
-				return nil, &ModelError{Problem: fmt.Sprintf("part %d (%T) is a Repo not declared with repo.New", i, p)}
-			}
-			m.table(u)
-		default:
-			return nil, &ModelError{Problem: fmt.Sprintf("part %d (%T) is neither a relation nor a Repo", i, p)}
+// NewModel makes a model of relations (declared with package rel); the Repos they join are its
+// tables. A Repo that no relation joins need not be named: a session tracks the rows of any
+// Repo (check its table with [repo.Repo.Verify]). NewModel checks the whole graph: every relation
+// declared right and joining declared Repos; no two Repos over one table; no two relations
+// filling one field; DeleteOrphan on rows with only one owning relation; no relation whose
+// foreign key cannot be NULL without rel.Delete (deleting the owner would have to set it NULL,
+// which can only fail); no cycle between tables, which would need an UPDATE after the INSERTs
+// (self-referential tables are fine: their rows are ordered). A nil or zero relation and a
+// relation declared wrong are each a [*ModelError] (matching repo.ErrInvalid) naming it.
+func NewModel(relations ...rel.Relation) (*Model, error) {
+	m := &Model{byRepo: map[any]*tableDef{}, inverse: map[relation.Relation]relation.Relation{}, byFK: map[relation.Relation]bool{}, has: map[relation.Relation]bool{}}
+	for i, x := range relations {
+		r := relation.Of(x)
+		switch {
+		case r == nil:
+			return nil, &ModelError{Problem: fmt.Sprintf("relation %d (%T) is a nil or zero relation", i, x)}
+		case m.has[r]:
+			continue
+		}
+		if err := m.addRelation(r); err != nil {
+			return nil, err
 		}
 	}
 	if err := m.validate(); err != nil {
@@ -109,15 +90,15 @@ func NewModel(parts ...any) (*Model, error) {
 }
 
 // MustModel is [NewModel] for package-level declarations: it panics on an invalid model.
-func MustModel(parts ...any) *Model {
-	m, err := NewModel(parts...)
+func MustModel(relations ...rel.Relation) *Model {
+	m, err := NewModel(relations...)
 	if err != nil {
 		panic(err)
 	}
 	return m
 }
 
-func (m *Model) table(u repo.Untyped) *tableDef {
+func (m *Model) table(u engine.Table) *tableDef {
 	if t, ok := m.byRepo[u.Repo()]; ok {
 		return t
 	}
@@ -127,9 +108,9 @@ func (m *Model) table(u repo.Untyped) *tableDef {
 	return t
 }
 
-func (m *Model) addRelation(r load.Relation) error {
+func (m *Model) addRelation(r relation.Relation) error {
 	fail := func(problem string) error { return &ModelError{Relation: r.Label(), Problem: problem} }
-	if err := r.(interface{ Check() error }).Check(); err != nil {
+	if err := r.Check(); err != nil {
 		// A ModelError matches ErrInvalid by itself: its problem need not say so.
 		return fail(strings.TrimSuffix(err.Error(), ": "+repo.ErrInvalid.Error()))
 	}
@@ -145,9 +126,9 @@ func (m *Model) addRelation(r load.Relation) error {
 	o.owns = append(o.owns, r)
 	c.items = append(c.items, r)
 	switch r.Shape() {
-	case load.HasMany, load.HasOne:
+	case relation.HasMany, relation.HasOne:
 		c.holds = append(c.holds, r)
-	case load.BelongsTo:
+	case relation.BelongsTo:
 		o.holds = append(o.holds, r)
 	}
 	m.rels = append(m.rels, r)
@@ -166,7 +147,7 @@ func (m *Model) validate() error {
 	for _, t := range m.tables {
 		// Two relations filling one field: their accessors return the same address.
 		probe := t.u.New()
-		fields := map[any]load.Relation{}
+		fields := map[any]relation.Relation{}
 		for _, r := range t.owns {
 			addr := r.FieldAddr(probe)
 			if prev, dup := fields[addr]; dup {
@@ -175,33 +156,33 @@ func (m *Model) validate() error {
 			fields[addr] = r
 		}
 		// DeleteOrphan on rows that more than one relation owns.
-		var orphanOwners []load.Relation
+		var orphanOwners []relation.Relation
 		for _, r := range t.items {
-			if rel.Cascades(r.Cascades()).Has(rel.DeleteOrphan) {
+			if r.Cascades().Has(relation.DeleteOrphan) {
 				orphanOwners = append(orphanOwners, r)
 			}
 		}
 		if len(orphanOwners) > 0 {
 			for _, r := range t.items {
-				if r != orphanOwners[0] && r.Shape() != load.BelongsTo {
+				if r != orphanOwners[0] && r.Shape() != relation.BelongsTo {
 					return &ModelError{Relation: orphanOwners[0].Label(), Problem: fmt.Sprintf("DeleteOrphan deletes %s rows without an owner, but relation %s owns them too; keep DeleteOrphan on rows with one owning relation", t.u.Table(), r.Label())}
 				}
 			}
 		}
 	}
 	for _, r := range m.rels {
-		c := rel.Cascades(r.Cascades())
-		if r.Shape() == load.ManyToMany && c.Has(rel.DeleteOrphan) {
+		c := r.Cascades()
+		if r.Shape() == relation.ManyToMany && c.Has(relation.DeleteOrphan) {
 			return &ModelError{Relation: r.Label(), Problem: "DeleteOrphan on a many-to-many relation: removing a row from the collection deletes the link, never the row; drop DeleteOrphan"}
 		}
-		if (r.Shape() == load.HasMany || r.Shape() == load.HasOne) && !r.FKNullable() && !c.Has(rel.Delete) {
+		if (r.Shape() == relation.HasMany || r.Shape() == relation.HasOne) && !r.FKNullable() && !c.Has(relation.Delete) {
 			other, _ := r.Other()
 			owner, _ := r.Owner()
 			return &ModelError{Relation: r.Label(), Problem: fmt.Sprintf("the foreign key of %s cannot be NULL, so deleting a %s row would have to delete its %s rows: declare rel.Cascade(rel.All) (with rel.DeleteOrphan to delete rows removed from the collection)", other.Table(), owner.Table(), other.Table())}
 		}
-		if r.Shape() == load.BelongsTo {
+		if r.Shape() == relation.BelongsTo {
 			for _, x := range m.rels {
-				if x != r && x.FK() == r.FK() && x.Shape() != load.BelongsTo {
+				if x != r && x.FK() == r.FK() && x.Shape() != relation.BelongsTo {
 					m.inverse[x], m.inverse[r] = r, x
 				}
 			}
@@ -217,9 +198,9 @@ func (m *Model) validate() error {
 // unseen: it cascades Delete (not PassiveDeletes), and deleting its rows needs nothing of them —
 // their table owns no relation that cascades or sets keys NULL, no link table refers to it,
 // and no Version column guards its DELETEs.
-func (m *Model) leafOf(r load.Relation) bool {
-	c := rel.Cascades(r.Cascades())
-	if r.Shape() != load.HasMany && r.Shape() != load.HasOne || !c.Has(rel.Delete) || c.Has(rel.PassiveDeletes) {
+func (m *Model) leafOf(r relation.Relation) bool {
+	c := r.Cascades()
+	if r.Shape() != relation.HasMany && r.Shape() != relation.HasOne || !c.Has(relation.Delete) || c.Has(relation.PassiveDeletes) {
 		return false
 	}
 	other, _ := r.Other()
@@ -228,12 +209,12 @@ func (m *Model) leafOf(r load.Relation) bool {
 		return false
 	}
 	for _, x := range ct.owns {
-		if x.Shape() != load.BelongsTo {
+		if x.Shape() != relation.BelongsTo {
 			return false
 		}
 	}
 	for _, x := range m.rels {
-		if o, _ := x.Other(); x.Shape() == load.ManyToMany && o.Repo() == other.Repo() {
+		if o, _ := x.Other(); x.Shape() == relation.ManyToMany && o.Repo() == other.Repo() {
 			return false
 		}
 	}
@@ -242,22 +223,22 @@ func (m *Model) leafOf(r load.Relation) bool {
 
 // rank orders the tables so that a table comes after every table it refers to.
 func (m *Model) rank() error {
-	after := map[*tableDef]map[*tableDef]load.Relation{} // t → the tables t refers to
+	after := map[*tableDef]map[*tableDef]relation.Relation{} // t → the tables t refers to
 	for _, r := range m.rels {
 		owner, _ := r.Owner()
 		other, _ := r.Other()
 		parent, child := m.byRepo[owner.Repo()], m.byRepo[other.Repo()]
 		switch r.Shape() {
-		case load.BelongsTo:
+		case relation.BelongsTo:
 			parent, child = child, parent
-		case load.ManyToMany:
+		case relation.ManyToMany:
 			continue
 		}
 		if parent == child {
 			continue // a self-referential table: its rows are ordered at flush
 		}
 		if after[child] == nil {
-			after[child] = map[*tableDef]load.Relation{}
+			after[child] = map[*tableDef]relation.Relation{}
 		}
 		after[child][parent] = r
 	}

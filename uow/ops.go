@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/kinship-go/kinship/internal/load"
-	"github.com/kinship-go/kinship/rel"
+	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -81,7 +80,7 @@ func (s *Session) add(t *table, row any, added map[any]bool) error {
 		return nil
 	}
 	for _, r := range t.def.owns {
-		if !rel.Cascades(r.Cascades()).Has(rel.SaveUpdate) {
+		if !r.Cascades().Has(relation.SaveUpdate) {
 			continue
 		}
 		if err := nilInCollection(r, t, row); err != nil {
@@ -161,7 +160,7 @@ func (s *Session) markDeleted(t *table, row any) error {
 	// memory (the database has none for it), follow it now.
 	if t.def != nil {
 		for _, r := range t.def.owns {
-			if r.Shape() != load.HasMany && r.Shape() != load.HasOne {
+			if r.Shape() != relation.HasMany && r.Shape() != relation.HasOne {
 				continue
 			}
 			_, ct := s.tablesOf(r)
@@ -189,12 +188,12 @@ func (s *Session) leaveCollections(t *table, row any) {
 			continue
 		}
 		switch r.Shape() {
-		case load.HasMany, load.HasOne:
+		case relation.HasMany, relation.HasOne:
 			if p := st.owner[row]; p != nil && !s.goneOwner(r, p) {
 				r.Detach(p, row)
 				s.forgetMember(st, p, row)
 			}
-		case load.ManyToMany:
+		case relation.ManyToMany:
 			for p, items := range st.coll {
 				if slices.Contains(items, row) {
 					r.Detach(p, row)
@@ -209,7 +208,7 @@ func (s *Session) leaveCollections(t *table, row any) {
 		}
 	}
 	for _, r := range t.def.owns { // the row's own many-to-many links
-		if st, ok := s.rels[r]; ok && r.Shape() == load.ManyToMany {
+		if st, ok := s.rels[r]; ok && r.Shape() == relation.ManyToMany {
 			for k := range st.links {
 				if k[0] == row {
 					delete(st.links, k)
@@ -223,7 +222,7 @@ func (s *Session) leaveCollections(t *table, row any) {
 // new and is forgotten). Such an owner keeps its collection as it was when it was deleted: the
 // rows in it went with it, or left it by its cascades, and taking the deleted ones out one by
 // one would copy the collection once per row, quadratic in a cascade over a large collection.
-func (s *Session) goneOwner(r load.Relation, p any) bool {
+func (s *Session) goneOwner(r relation.Relation, p any) bool {
 	ot, _ := s.tablesOf(r)
 	if ot == nil {
 		return false

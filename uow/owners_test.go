@@ -6,12 +6,13 @@ import (
 	"slices"
 	"testing"
 
-	. "github.com/kinship-go/kinship/internal/testmodel"
 	"github.com/kinship-go/kinship/loadopts"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/kinship-go/kinship/uow"
 	"github.com/stretchr/testify/require"
+
+	. "github.com/kinship-go/kinship/internal/testmodel"
 )
 
 // FiringWithInverse is FiringModel with the employees' BelongsTo, the inverse of FiredEmployees.
@@ -439,7 +440,7 @@ type Tag struct{ Code, Label string }
 
 var (
 	Tags     = repo.MustNew("tags", repo.Key("code", func(t *Tag) *string { return &t.Code }), repo.Col("label", func(t *Tag) *string { return &t.Label }))
-	TagModel = uow.MustModel(Tags)
+	TagModel = uow.MustModel() // no relation joins tags: a session tracks its rows all the same
 )
 
 // Deleting through cascades costs a load per level of the relation graph, never per row.

@@ -7,10 +7,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/internal/pipe"
-	"github.com/kinship-go/kinship/rel"
+	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -29,13 +28,13 @@ type Session struct {
 	closed    bool
 	inRun     bool // Run ends it: Commit and Rollback from its function are refused
 	tables    map[any]*table
-	rels      map[load.Relation]*relState
-	raised    map[[2]any]struct{}     // (relation, parent) loaded with Raise
-	reached   map[[2]any]struct{}     // (relation, parent) loaded once, for to-one fields left nil
-	filled    [][2]any                // (relation, parent) filled by the load under way
-	loading   bool                    // a load is under way (LoadStart, not yet LoadDone or LoadFailed)
-	gone      map[any]struct{}        // rows deleted before they were inserted: never to be added again
-	byFK      map[load.Relation][]any // deleted owners whose rows the flush deletes by foreign key
+	rels      map[relation.Relation]*relState
+	raised    map[[2]any]struct{}         // (relation, parent) loaded with Raise
+	reached   map[[2]any]struct{}         // (relation, parent) loaded once, for to-one fields left nil
+	filled    [][2]any                    // (relation, parent) filled by the load under way
+	loading   bool                        // a load is under way (LoadStart, not yet LoadDone or LoadFailed)
+	gone      map[any]struct{}            // rows deleted before they were inserted: never to be added again
+	byFK      map[relation.Relation][]any // deleted owners whose rows the flush deletes by foreign key
 	seq       int
 }
 
@@ -58,9 +57,9 @@ type entry struct {
 
 // table is the session's rows of one table.
 type table struct {
-	u       repo.Untyped
+	u       engine.Table
 	def     *tableDef // nil for a table outside the model
-	index   repo.UntypedIndex
+	index   engine.Index
 	entries map[any]*entry
 }
 
@@ -201,7 +200,7 @@ func newSession(m *Model, tx pgx.Tx, set settings) *Session {
 		tx:        tx,
 		autoflush: set.autoflush,
 		tables:    map[any]*table{},
-		rels:      map[load.Relation]*relState{},
+		rels:      map[relation.Relation]*relState{},
 		raised:    map[[2]any]struct{}{},
 		reached:   map[[2]any]struct{}{},
 		gone:      map[any]struct{}{},
@@ -301,16 +300,16 @@ func (s *Session) table(r any) *table {
 	if t, ok := s.tables[r]; ok {
 		return t
 	}
-	u := r.(interface{ Untyped() repo.Untyped }).Untyped()
+	u := engine.TableOf(r)
 	t := &table{u: u, def: s.model.byRepo[r], index: u.NewIndex(), entries: map[any]*entry{}}
 	s.tables[r] = t
 	return t
 }
 
-func (s *Session) tableOf(u repo.Untyped) *table { return s.table(u.Repo()) }
+func (s *Session) tableOf(u engine.Table) *table { return s.table(u.Repo()) }
 
-// seamTable is table for the repo.Identity methods, which have no error to return: false for a
-// nil or zero Session, a nil row, or an r that is not a declared Repo.
+// seamTable is table for the hooks, which have no error to return: false for a nil or zero
+// Session, a nil row, or an r that is not a declared Repo.
 func (s *Session) seamTable(r any, row any) (*table, bool) {
 	if s == nil || s.tables == nil || row == nil {
 		return nil, false
@@ -318,13 +317,13 @@ func (s *Session) seamTable(r any, row any) (*table, bool) {
 	if t, ok := s.tables[r]; ok {
 		return t, true
 	}
-	if u, ok := r.(interface{ Untyped() repo.Untyped }); !ok || u.Untyped() == nil {
+	if engine.TableOf(r) == nil {
 		return nil, false
 	}
 	return s.table(r), true
 }
 
-func (s *Session) relState(r load.Relation) *relState {
+func (s *Session) relState(r relation.Relation) *relState {
 	st, ok := s.rels[r]
 	if !ok {
 		st = &relState{coll: map[any][]any{}, owner: map[any]any{}, fkSnap: map[any]any{}, bSnap: map[any]any{}, links: map[[2]any]bool{}}
@@ -390,266 +389,4 @@ func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}
 func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
 func (b errBatch) QueryRow() pgx.Row                { return errRow(b) }
 func (b errBatch) Close() error                     { return b.err }
-
-// The session as a repo.Identity.
-
-// Resolve implements repo.Identity: the tracked instance of row's key, or row, now tracked. For a
-// nil or zero Session, a nil row or an r that is not a Repo, it returns row and tracks nothing.
-func (s *Session) Resolve(r any, row any) any {
-	t, ok := s.seamTable(r, row)
-	if !ok {
-		return row
-	}
-	if found, ok := t.index.Of(row); ok {
-		return found
-	}
-	s.track(t, row, stClean)
-	return row
-}
-
-// Lookup implements repo.Identity. It does not allocate. A nil Session holds nothing.
-func (s *Session) Lookup(r any, key any) (any, bool) {
-	if s == nil {
-		return nil, false
-	}
-	t, ok := s.tables[r]
-	if !ok {
-		return nil, false
-	}
-	row, ok := t.index.Get(key)
-	if !ok || t.entries[row].state == stDeleted {
-		return nil, false
-	}
-	return row, true
-}
-
-// Writing implements repo.Identity: a Repo's Insert, Update or Upsert through the session may
-// write the instance the session tracks, or a row whose key it does not hold; a second instance
-// of a row it holds is refused before anything is sent, for the session would then track two
-// and write both.
-//
-// A nil or zero Session is an error matching repo.ErrInvalid, an ended one [ErrEnded].
-func (s *Session) Writing(r any, row any) error {
-	if err := s.usable(context.Background()); err != nil {
-		return err
-	}
-	t, ok := s.seamTable(r, row)
-	if !ok {
-		return fmt.Errorf("uow: write of %T, a nil row or not a row of a Repo: %w", row, repo.ErrInvalid)
-	}
-	if _, ok := t.entries[row]; ok || !t.u.KeyAssigned(row) {
-		return nil
-	}
-	if other, ok := t.index.Of(row); ok && other != row && !s.deleted(t, other) {
-		return fmt.Errorf("uow: the session holds another instance of the %s row with key %v: change that one and let the flush write it (or use uow.Add and uow.Delete), rather than writing a second instance through the Repo: %w",
-			t.u.Table(), t.u.Key(row), repo.ErrInvalid)
-	}
-	return nil
-}
-
-// Stored implements repo.Identity: row was written as it is. Where the session holds another
-// instance with row's key (an Upsert whose row turned out to be one the session held), that
-// instance stays the one tracked. For a nil or zero Session, a nil row or an r that is not a
-// Repo, it does nothing.
-func (s *Session) Stored(r any, row any) {
-	t, ok := s.seamTable(r, row)
-	if !ok {
-		return
-	}
-	if e, ok := t.entries[row]; ok {
-		e.state, e.snap = stClean, t.u.Clone(row)
-		t.index.Put(row)
-		return
-	}
-	if other, ok := t.index.Of(row); ok && other != row && !s.deleted(t, other) {
-		return
-	}
-	s.track(t, row, stClean)
-}
-
-// Deleted implements repo.Identity: the row with key is gone. A table the session never held
-// (or a nil or zero Session) has nothing to forget.
-func (s *Session) Deleted(r any, key any) {
-	if s == nil {
-		return
-	}
-	t, ok := s.tables[r]
-	if !ok {
-		return
-	}
-	if row, ok := t.index.Get(key); ok {
-		s.forget(t, row)
-	}
-}
-
-func (s *Session) track(t *table, row any, st state) *entry {
-	s.seq++
-	e := &entry{row: row, state: st, seq: s.seq}
-	if st == stClean {
-		e.snap = t.u.Clone(row)
-		t.index.Put(row)
-	}
-	t.entries[row] = e
-	return e
-}
-
-// forget stops tracking row.
-func (s *Session) forget(t *table, row any) {
-	// The identity map may hold another instance with row's key by now: a new row that took the
-	// key of this one, deleted, in the same flush.
-	if e, ok := t.entries[row]; ok && e.state != stNew {
-		if found, ok := t.index.Of(row); ok && found == row {
-			t.index.Delete(row)
-		}
-	}
-	delete(t.entries, row)
-	for _, st := range s.rels {
-		delete(st.owner, row)
-		delete(st.fkSnap, row)
-		delete(st.bSnap, row)
-		delete(st.coll, row)
-	}
-}
-
-// The session as a load.Observer and rel.Accessor.
-
-// Filled implements load.Observer: a load set parent's field of r, which is now its clean state.
-// A nil relation or parent, or a nil or zero Session, is ignored.
-func (s *Session) Filled(r load.Relation, parent any) {
-	if s == nil || s.reached == nil || r == nil || parent == nil {
-		return
-	}
-	k := [2]any{r, parent}
-	delete(s.raised, k)
-	s.reached[k] = struct{}{}
-	s.filled = append(s.filled, k)
-}
-
-// LoadDone implements load.Observer: what the load put in each field it filled is that field's
-// clean state, and each row it put there belongs to that owner.
-func (s *Session) LoadDone() {
-	if s == nil {
-		return
-	}
-	s.loading = false
-	for _, k := range s.filled {
-		r, p := k[0].(load.Relation), k[1]
-		st := s.relState(r)
-		items, _ := r.Items(p)
-		st.coll[p] = items
-		if r.Shape() == load.BelongsTo {
-			s.loadedBelongsTo(r, p, items)
-			continue
-		}
-		if r.Shape() != load.HasMany && r.Shape() != load.HasOne {
-			continue
-		}
-		inv := s.model.inverse[r]
-		for _, c := range items {
-			st.owner[c] = p
-			st.fkSnap[c] = fkOf(r, c)
-			if inv != nil {
-				inv.Append(c, p)
-				st.bSnap[c] = p
-			}
-		}
-	}
-	s.filled = s.filled[:0]
-}
-
-// loadedBelongsTo records what a load put in c's BelongsTo field as its clean state, so that
-// setting the field later (to nil too) is seen as a change: in the relation's own state, or
-// in its inverse's, which keeps the field in step when there is one.
-func (s *Session) loadedBelongsTo(r load.Relation, c any, items []any) {
-	var p any
-	if len(items) > 0 {
-		p = items[0]
-	}
-	inv := s.model.inverse[r]
-	if inv == nil {
-		st := s.relState(r)
-		st.bSnap[c], st.owner[c] = p, p
-		k, ok := r.OwnerKey(c)
-		st.fkSnap[c] = keyOrNil(k, ok)
-		return
-	}
-	st := s.relState(inv)
-	st.bSnap[c], st.owner[c] = p, p
-	st.fkSnap[c] = fkOf(inv, c)
-}
-
-// LoadStart implements load.Observer: a load begins, after an autoflush, before it sets any
-// field, so that the flush's fix-up sees only the caller's changes. A relation the model does
-// not have is refused: the session would load it but neither cascade through it nor keep it in
-// step, so that a row put in its collection would silently never be written.
-func (s *Session) LoadStart(ctx context.Context, rels []load.Relation) error {
-	if err := s.usable(ctx); err != nil {
-		return err
-	}
-	for _, r := range rels {
-		if !s.model.has[r] {
-			return fmt.Errorf("uow: relation %s is not in the session's model, so its cascades and fix-up would not apply: add it to uow.NewModel, or load it through the pool or transaction instead: %w", r.Label(), repo.ErrInvalid)
-		}
-	}
-	if err := s.before(ctx); err != nil {
-		return err
-	}
-	s.loading = true
-	return nil
-}
-
-// LoadFailed implements load.Observer: a load stopped on an error. The fields it filled are
-// not taken as clean: the next flush sees them as the caller left them.
-func (s *Session) LoadFailed() {
-	if s == nil {
-		return
-	}
-	s.filled = s.filled[:0]
-	s.loading = false
-}
-
-// Raised implements load.Observer: a query loaded parent with Raise for r. A nil relation or
-// parent, or a nil or zero Session, is ignored.
-func (s *Session) Raised(r load.Relation, parent any) {
-	if s == nil || s.raised == nil || r == nil || parent == nil {
-		return
-	}
-	s.raised[[2]any{r, parent}] = struct{}{}
-}
-
-// Access implements rel.Accessor: a relation reached through the session and not loaded is
-// loaded once (Lazy), unless a query or the relation said Raise. A relation that is not one
-// (nil too), a nil parent, a nil or zero Session and a nil context are errors matching
-// repo.ErrInvalid; an ended session is [ErrEnded].
-func (s *Session) Access(ctx context.Context, relation any, parent any) error {
-	if err := s.usable(ctx); err != nil {
-		return err
-	}
-	r, ok := relation.(load.Relation)
-	if !ok || r == nil {
-		return fmt.Errorf("uow: %T is not a relation: %w", relation, repo.ErrInvalid)
-	}
-	if parent == nil {
-		return fmt.Errorf("uow: %s: nil parent: %w", r.Label(), repo.ErrInvalid)
-	}
-	k := [2]any{r, parent}
-	if _, ok := s.reached[k]; ok {
-		return nil
-	}
-	if _, ok := s.raised[k]; ok || r.DefaultStrategy() == rel.Raise {
-		return load.NotLoaded(r.Label())
-	}
-	if err := r.LoadFor(ctx, s, parent); err != nil {
-		return fmt.Errorf("rel: %s: %w", r.Label(), err)
-	}
-	return nil
-}
-
-var (
-	_ repo.DB       = (*Session)(nil)
-	_ repo.Identity = (*Session)(nil)
-	_ rel.Accessor  = (*Session)(nil)
-	_ load.Observer = (*Session)(nil)
-)
-
-func (b errBatch) Tx() pgx.Tx { return nil }
+func (b errBatch) Tx() pgx.Tx                       { return nil }

@@ -14,12 +14,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kinship-go/kinship/internal/pgtest"
-	. "github.com/kinship-go/kinship/internal/testmodel"
 	"github.com/kinship-go/kinship/loadopts"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/kinship-go/kinship/uow"
 	"github.com/stretchr/testify/require"
+
+	. "github.com/kinship-go/kinship/internal/testmodel"
 )
 
 // Firing deletes employees removed from their company's collection.
@@ -451,7 +452,7 @@ var (
 	accountBalance = repo.Col("balance", func(a *Account) *int64 { return &a.Balance })
 	accountVersion = repo.Version("version", func(a *Account) *int32 { return &a.Version })
 	Accounts       = repo.MustNew("accounts", accountID, accountBalance, accountVersion)
-	AccountModel   = uow.MustModel(Accounts)
+	AccountModel   = uow.MustModel() // no relation joins accounts
 )
 
 const accountsDDL = `CREATE TABLE accounts (id bigserial PRIMARY KEY, balance bigint NOT NULL, version integer NOT NULL)`
@@ -539,22 +540,23 @@ func TestSerializationFailureRetried(t *testing.T) {
 
 func TestModelValidation(t *testing.T) {
 	t.Parallel()
+	otherCompanyID := repo.Serial("id", func(c *Company) *int64 { return &c.ID })
+	repo.MustNew("companies", otherCompanyID, repo.Col("name", func(c *Company) *string { return &c.Name }))
 	coll := func(c *Company) *[]*Employee { return &c.Employees }
 	for _, tt := range []struct {
 		name  string
-		parts []any
+		parts []rel.Relation
 		msg   string
 	}{
-		{"nil part", []any{nil}, "part 0 is nil"},
-		{"unknown part", []any{"companies"}, "neither a relation nor a Repo"},
-		{"two relations on one field", []any{CompanyEmployees, rel.HasMany(CompanyID, EmployeeCompanyID, coll, rel.Named("Again"))}, "fills the same field"},
-		{"DeleteOrphan with two owners", []any{FiredEmployees, rel.HasMany(EmployeeID, EmployeeManagerID, func(e *Employee) *[]*Employee { return &e.Reports }, rel.Named("Reports2"))}, "owns them too"},
-		{"NOT NULL foreign key without Delete", []any{EmployeeAddresses}, "cannot be NULL"},
-		{"a relation's own mistake", []any{rel.HasMany(CompanyID, EmployeeCompanyID, coll, rel.Cascade(rel.PassiveDeletes))}, "PassiveDeletes needs Delete"},
-		{"two Repos over one table", []any{CompanyEmployees, repo.MustNew("companies",
-			repo.Serial("id", func(c *Company) *int64 { return &c.ID }), repo.Col("name", func(c *Company) *string { return &c.Name }))},
+		{"nil relation", []rel.Relation{nil}, "relation 0 (<nil>) is a nil or zero relation"},
+		{"nil *Many", []rel.Relation{(*rel.Many[Company, Employee])(nil)}, "relation 0 (*rel.Many[github.com/kinship-go/kinship/internal/testmodel.Company,github.com/kinship-go/kinship/internal/testmodel.Employee]) is a nil or zero relation"},
+		{"two relations on one field", []rel.Relation{CompanyEmployees, rel.HasMany(CompanyID, EmployeeCompanyID, coll, rel.Named("Again"))}, "fills the same field"},
+		{"DeleteOrphan with two owners", []rel.Relation{FiredEmployees, rel.HasMany(EmployeeID, EmployeeManagerID, func(e *Employee) *[]*Employee { return &e.Reports }, rel.Named("Reports2"))}, "owns them too"},
+		{"NOT NULL foreign key without Delete", []rel.Relation{EmployeeAddresses}, "cannot be NULL"},
+		{"a relation's own mistake", []rel.Relation{rel.HasMany(CompanyID, EmployeeCompanyID, coll, rel.Cascade(rel.PassiveDeletes))}, "PassiveDeletes needs Delete"},
+		{"two Repos over one table", []rel.Relation{CompanyEmployees, rel.BelongsTo(EmployeeCompanyID, otherCompanyID, func(e *Employee) **Company { return &e.Company }, rel.Named("ToOtherCompanies"))},
 			"table companies: two Repos are declared over this table"},
-		{"DeleteOrphan on many-to-many", []any{rel.ManyToMany(EmployeeID, SkillID, rel.Through{Table: "employee_skills", From: "employee_id", To: "skill_id"},
+		{"DeleteOrphan on many-to-many", []rel.Relation{rel.ManyToMany(EmployeeID, SkillID, rel.Through{Table: "employee_skills", From: "employee_id", To: "skill_id"},
 			func(e *Employee) *[]*Skill { return &e.Skills }, rel.Cascade(rel.All, rel.DeleteOrphan))}, "many-to-many"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

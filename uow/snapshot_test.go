@@ -28,7 +28,7 @@ var (
 	docBlob  = repo.Slice("blob", func(d *Doc) *[]byte { return &d.Blob })
 	docBody  = repo.Slice("body", func(d *Doc) *json.RawMessage { return &d.Body })
 	Docs     = repo.MustNew("docs", docID, docTags, docBlob, docBody)
-	DocModel = uow.MustModel(Docs)
+	DocModel = uow.MustModel() // no relation joins docs
 )
 
 // storedDoc reads the row with plain SQL, telling NULL from empty.

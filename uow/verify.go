@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kinship-go/kinship/internal/catalog"
-	"github.com/kinship-go/kinship/rel"
+	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -55,7 +55,7 @@ func (m *Model) Verify(ctx context.Context, db repo.DB) error {
 		if !ok {
 			continue
 		}
-		if c, ok := d.CatalogRelation(!rel.Cascades(r.Cascades()).Has(rel.DeleteOrphan)); ok {
+		if c, ok := d.CatalogRelation(!r.Cascades().Has(relation.DeleteOrphan)); ok {
 			rels = append(rels, c)
 		}
 	}

@@ -2,9 +2,10 @@ package load
 
 import (
 	"fmt"
-	"github.com/jackc/pgx/v5"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/internal/sqltext"
 )
 
@@ -21,13 +22,13 @@ func (n *nodeOf[P, C]) render(x *run, filter func(a *argList) string, args []any
 		return "", nil, nil, relErr(n.rel.Label(), n.spec.Err)
 	}
 	a := &argList{vals: append([]any(nil), args...)}
-	link := n.rel.through
-	match := "c0." + sqltext.Quote(n.rel.toName)
-	from := rc.QuotedTable() + " AS c0"
-	cols := rc.SelectList("c0")
+	link := n.rel.Via
+	match := "c0." + sqltext.Quote(n.rel.ToName)
+	from := view(rc).QuotedTable() + " AS c0"
+	cols := view(rc).SelectList("c0")
 	if link != nil {
 		match = "l0." + sqltext.Quote(link.From)
-		from += " JOIN " + sqltext.Quote(link.Table) + " AS l0 ON l0." + sqltext.Quote(link.To) + " = c0." + sqltext.Quote(n.rel.linkTo)
+		from += " JOIN " + sqltext.Quote(link.Table) + " AS l0 ON l0." + sqltext.Quote(link.To) + " = c0." + sqltext.Quote(n.rel.LinkTo)
 		cols += ", l0." + sqltext.Quote(link.From) + " AS kinship_link"
 	}
 	cond := match + " " + filter(a)
@@ -44,7 +45,7 @@ func (n *nodeOf[P, C]) render(x *run, filter func(a *argList) string, args []any
 		}
 		from = "(SELECT " + cols + ", row_number() OVER (PARTITION BY " + match + " ORDER BY " + by + ") AS kinship_rn FROM " + from + " WHERE " + cond + ") AS c0"
 		cond = "c0.kinship_rn <= " + a.add(n.spec.Limit)
-		cols = rc.SelectList("c0")
+		cols = view(rc).SelectList("c0")
 		if link != nil {
 			cols += ", c0.kinship_link"
 		}
@@ -83,13 +84,13 @@ func (n *nodeOf[P, C]) render(x *run, filter func(a *argList) string, args []any
 // below is the filter that matches this node's rows to the rows of the plain statement of lv.
 func (n *nodeOf[P, C]) below(lv *level[P]) func(a *argList) string {
 	return func(*argList) string {
-		return "= ANY(ARRAY(SELECT p." + sqltext.Quote(n.rel.fromName) + " FROM (" + lv.sql + ") AS p))"
+		return "= ANY(ARRAY(SELECT p." + sqltext.Quote(n.rel.FromName) + " FROM (" + lv.sql + ") AS p))"
 	}
 }
 
 // levelStatement is the statement reading this node's rows matched by filter, read by linking
 // each row to the parents m gives it; lv receives the rows and the plain statement.
-func (n *nodeOf[P, C]) levelStatement(x *run, filter func(a *argList) string, args []any, m func() matcher[P, C], lv *level[C]) ([]stmt, error) {
+func (n *nodeOf[P, C]) levelStatement(x *run, filter func(a *argList) string, args []any, m func() relation.Matcher[P, C], lv *level[C]) ([]stmt, error) {
 	plain, plainArgs, _, err := n.render(x, filter, args, false, nil)
 	if err != nil {
 		return nil, err
@@ -101,25 +102,25 @@ func (n *nodeOf[P, C]) levelStatement(x *run, filter func(a *argList) string, ar
 	if err != nil {
 		return nil, err
 	}
-	var mm matcher[P, C]
+	var mm relation.Matcher[P, C]
 	// Joins below repeat each row once per joined row: a row is linked when first seen, but a
 	// many-to-many row comes once per parent as well, so its pairs are remembered.
 	var pairs map[[2]any]struct{}
-	dedupe := n.rel.Kind == ManyToMany || len(parts) > 0
-	if n.rel.Kind == ManyToMany && len(parts) > 0 {
+	dedupe := n.rel.Kind == relation.ManyToMany || len(parts) > 0
+	if n.rel.Kind == relation.ManyToMany && len(parts) > 0 {
 		pairs = map[[2]any]struct{}{}
 	}
 	read := func(r pgx.Rows) error {
 		if mm == nil {
 			mm = m()
 		}
-		return lv.reader(x, mm.extra(), parts, dedupe, func(c *C, fresh bool) error {
+		return lv.reader(x, mm.Extra(), parts, dedupe, func(c *C, fresh bool) error {
 			if fresh {
 				rows = append(rows, c)
-			} else if pairs == nil && n.rel.Kind != ManyToMany {
+			} else if pairs == nil && n.rel.Kind != relation.ManyToMany {
 				return nil // linked when first seen
 			}
-			for _, p := range mm.parentsOf(c) {
+			for _, p := range mm.ParentsOf(c) {
 				if pairs != nil {
 					k := [2]any{p, c}
 					if _, dup := pairs[k]; dup {
@@ -127,7 +128,7 @@ func (n *nodeOf[P, C]) levelStatement(x *run, filter func(a *argList) string, ar
 					}
 					pairs[k] = struct{}{}
 				}
-				if err := n.rel.link(p, c); err != nil {
+				if err := n.rel.Attach(p, c); err != nil {
 					return relErr(n.rel.Label(), err)
 				}
 			}
@@ -142,9 +143,9 @@ func (n *nodeOf[P, C]) levelStatement(x *run, filter func(a *argList) string, ar
 }
 
 // grouped returns a matcher over parents, every parent's field set loaded and empty.
-func (n *nodeOf[P, C]) grouped(x *run, parents []*P) matcher[P, C] {
-	m := n.rel.newMatcher()
-	m.group(parents)
+func (n *nodeOf[P, C]) grouped(x *run, parents []*P) relation.Matcher[P, C] {
+	m := n.rel.NewMatcher()
+	m.Group(parents)
 	for _, p := range parents {
 		x.init(n.rel, p)
 	}
@@ -155,7 +156,7 @@ func (n *nodeOf[P, C]) grouped(x *run, parents []*P) matcher[P, C] {
 // each with its Pipelined nodes; then the follow-ups of the rows loaded.
 func (n *nodeOf[P, C]) selectIn(x *run, parents []*P) error {
 	m := n.grouped(x, parents)
-	chunks := m.chunks(n.batch())
+	chunks := m.Chunks(n.batch())
 	if len(chunks) == 0 {
 		return nil
 	}
@@ -167,7 +168,7 @@ func (n *nodeOf[P, C]) selectIn(x *run, parents []*P) error {
 	var levels []*level[C]
 	for _, keys := range chunks {
 		lv := &level[C]{repo: rc}
-		s, err := n.levelStatement(x, func(a *argList) string { return "= ANY(" + a.add(keys) + ")" }, nil, func() matcher[P, C] { return m }, lv)
+		s, err := n.levelStatement(x, func(a *argList) string { return "= ANY(" + a.add(keys) + ")" }, nil, func() relation.Matcher[P, C] { return m }, lv)
 		if err != nil {
 			return err
 		}
@@ -186,7 +187,7 @@ func (n *nodeOf[P, C]) selectIn(x *run, parents []*P) error {
 			rows = append(rows, lv.rows()...)
 		}
 		all.rows = func() []*C { return rows }
-		keys := m.chunks(0)[0]
+		keys := m.Chunks(0)[0]
 		all.sql, all.args, _, err = n.render(x, func(a *argList) string { return "= ANY(" + a.add(keys) + ")" }, nil, false, nil)
 		if err != nil {
 			return err
@@ -200,7 +201,7 @@ func (n *nodeOf[P, C]) batch() int {
 	if n.spec.Batch > 0 {
 		return n.spec.Batch
 	}
-	return DefaultBatch
+	return relation.DefaultBatch
 }
 
 // belowStatements returns the statements that read this node's rows for the rows of lv by
@@ -212,8 +213,8 @@ func (n *nodeOf[P, C]) belowStatements(x *run, lv *level[P]) ([]stmt, *level[C],
 		return nil, nil, err
 	}
 	mine := &level[C]{repo: rc}
-	var m matcher[P, C]
-	stmts, err := n.levelStatement(x, n.below(lv), lv.args, func() matcher[P, C] {
+	var m relation.Matcher[P, C]
+	stmts, err := n.levelStatement(x, n.below(lv), lv.args, func() relation.Matcher[P, C] {
 		if m == nil {
 			m = n.grouped(x, lv.rows())
 		}
@@ -233,9 +234,9 @@ func (n *nodeOf[P, C]) pipelinedBelow(x *run, lv *level[P]) ([]stmt, error) {
 
 func (n *nodeOf[P, C]) after(x *run, lv *level[P]) {
 	switch n.spec.Strategy {
-	case SelectIn:
+	case relation.SelectIn:
 		x.later = append(x.later, func() error { return n.selectIn(x, lv.rows()) })
-	case Subquery:
+	case relation.Subquery:
 		x.later = append(x.later, func() error {
 			if len(lv.rows()) == 0 {
 				return nil // no parents, no query
@@ -250,11 +251,11 @@ func (n *nodeOf[P, C]) after(x *run, lv *level[P]) {
 			mine.followUps(x, n.kids)
 			return nil
 		})
-	case NoLoad:
+	case relation.NoLoad:
 		for _, p := range lv.rows() {
 			x.init(n.rel, p)
 		}
-	case Raise:
+	case relation.Raise:
 		if x.obs != nil {
 			for _, p := range lv.rows() {
 				x.obs.Raised(n.rel, p)
@@ -273,17 +274,17 @@ func (n *nodeOf[P, C]) addJoin(x *run, js *joins, pa string, parent *level[P]) (
 	}
 	js.n++
 	y := "j" + fmt.Sprint(js.n)
-	link := n.rel.through
-	match := y + "." + sqltext.Quote(n.rel.toName)
+	link := n.rel.Via
+	match := y + "." + sqltext.Quote(n.rel.ToName)
 	if link != nil {
 		match = y + "l." + sqltext.Quote(link.From)
 	}
-	on := match + " = " + pa + "." + sqltext.Quote(n.rel.fromName)
+	on := match + " = " + pa + "." + sqltext.Quote(n.rel.FromName)
 	w, err := js.args.pred(n.spec.Where, y)
 	if err != nil {
 		return nil, relErr(n.rel.Label(), err)
 	}
-	table := rc.QuotedTable() + " AS " + y
+	table := view(rc).QuotedTable() + " AS " + y
 	switch {
 	case w == "TRUE":
 	case n.spec.Limit > 0:
@@ -291,10 +292,10 @@ func (n *nodeOf[P, C]) addJoin(x *run, js *joins, pa string, parent *level[P]) (
 	default:
 		// Filter in a subquery of its own, where an unqualified column of a Raw condition can
 		// only be the row's, never the parent's.
-		table = "(SELECT " + rc.SelectList(y) + " FROM " + table + " WHERE " + w + ") AS " + y
+		table = "(SELECT " + view(rc).SelectList(y) + " FROM " + table + " WHERE " + w + ") AS " + y
 	}
 	if link != nil {
-		table += " JOIN " + sqltext.Quote(link.Table) + " AS " + y + "l ON " + y + "l." + sqltext.Quote(link.To) + " = " + y + "." + sqltext.Quote(n.rel.linkTo)
+		table += " JOIN " + sqltext.Quote(link.Table) + " AS " + y + "l ON " + y + "l." + sqltext.Quote(link.To) + " = " + y + "." + sqltext.Quote(n.rel.LinkTo)
 	}
 	order := orderList(n.spec.Order, y)
 	switch {
@@ -304,19 +305,19 @@ func (n *nodeOf[P, C]) addJoin(x *run, js *joins, pa string, parent *level[P]) (
 			by = order + ", " + by
 		}
 		fmt.Fprintf(&js.from, " LEFT JOIN LATERAL (SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %s) AS %s ON TRUE",
-			rc.SelectList(y), table, on, by, js.args.add(n.spec.Limit), y)
+			view(rc).SelectList(y), table, on, by, js.args.add(n.spec.Limit), y)
 	case link != nil:
 		fmt.Fprintf(&js.from, " LEFT JOIN (%s) ON %s", table, on)
 	default:
 		fmt.Fprintf(&js.from, " LEFT JOIN %s ON %s", table, on)
 	}
 	js.cols.WriteString(", ")
-	js.cols.WriteString(rc.SelectList(y))
+	js.cols.WriteString(view(rc).SelectList(y))
 	if order != "" {
 		js.order = append(js.order, order)
 	}
 	j := &joinedPart[P, C]{node: n, res: newResolver(rc, x.db), ncols: len(rc.Columns()), key: keyPos(rc), parent: parent, obs: x.obs}
-	if n.rel.Kind == ManyToMany {
+	if n.rel.Kind == relation.ManyToMany {
 		j.pairs = map[[2]any]struct{}{}
 	}
 	// The joined rows' plain statement, for Subquery and Pipelined nodes below them.

@@ -1,3 +1,7 @@
+// Package load is the load planner behind packages rel and loadopts: the plan of what a query
+// loads (a tree of nodes, one per relation of a path, each with its strategy and options) and its
+// execution — select-in, subquery, pipelined and joined loads — over the relation core of package
+// internal/relation. It reports what it fills to a session through package internal/track.
 package load
 
 import (
@@ -5,23 +9,20 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kinship-go/kinship/internal/engine"
+	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/repo"
 )
 
-// Edge is a relation with its types erased: what a path is made of and what a plan's nodes are
-// keyed by.
+// Edge is a relation as a plan sees it, its types erased: what a path is made of and what a
+// plan's nodes are keyed by. Two Edges of one relation are equal.
 type Edge interface {
-	meta() *Meta
 	Label() string
 	// defaultNode makes the node that loads this edge with its declared strategy (SelectIn where
 	// that strategy does not load).
 	defaultNode() node
 	check() error
 }
-
-// Check reports what makes the relation unusable: a mistake in its declaration, a column not
-// part of a Repo.
-func (r *Rel[P, C]) Check() error { return r.check() }
 
 // Target is a relation whose rows are C, of whatever parent type: the last edge of a path, which
 // per-load options (of C) apply to.
@@ -30,20 +31,43 @@ type Target[C any] interface {
 	nodeWith(s *Spec[C]) node
 }
 
+// edge is the Edge of a relation P→C.
+type edge[P, C any] struct{ r *relation.Rel[P, C] }
+
+// EdgeOf returns r as a plan's edge, a nil Target for a nil r.
+func EdgeOf[P, C any](r *relation.Rel[P, C]) Target[C] {
+	if r == nil {
+		return nil
+	}
+	return edge[P, C]{r}
+}
+
+func (e edge[P, C]) Label() string            { return e.r.Label() }
+func (e edge[P, C]) check() error             { return e.r.Check() }
+func (e edge[P, C]) nodeWith(s *Spec[C]) node { return &nodeOf[P, C]{rel: e.r, spec: *s} }
+func (e edge[P, C]) defaultNode() node {
+	s := e.r.Default
+	if !s.Eager() {
+		s = relation.SelectIn
+	}
+	return &nodeOf[P, C]{rel: e.r, spec: Spec[C]{Strategy: s}}
+}
+
 // Spec is how one relation is loaded: its strategy and per-load options.
 type Spec[C any] struct {
-	Strategy Strategy
+	Strategy relation.Strategy
 	Where    repo.Pred[C]
 	Order    []repo.Order[C]
 	Limit    int // rows per parent, 0 for all
-	Batch    int // parent keys per select-in statement, 0 for DefaultBatch
+	Batch    int // parent keys per select-in statement, 0 for relation.DefaultBatch
 	Err      error
 }
 
 // node is one relation to load below a level of rows, with its own nodes below it.
 type node interface {
 	edge() Edge
-	strategy() Strategy
+	relation() relation.Relation
+	strategy() relation.Strategy
 	children() *[]node
 	// replace takes n's spec from other, keeping n's children.
 	replace(other node)
@@ -51,7 +75,7 @@ type node interface {
 	err() error
 }
 
-// Plan is what a query of T loads, as a tree of nodes. It implements repo.Loading[T].
+// Plan is what a query of T loads, as a tree of nodes. It implements engine.Loader[T].
 type Plan[T any] struct {
 	nodes []node
 	err   error
@@ -87,7 +111,7 @@ func (p *Plan[T]) Add(edges []Edge, last node) {
 }
 
 // Find runs the query and everything the plan loads.
-func (p *Plan[T]) Find(ctx context.Context, db repo.DB, sel *repo.Select[T]) (_ []*T, err error) {
+func (p *Plan[T]) Find(ctx context.Context, db engine.DB, sel *engine.Select[T]) (_ []*T, err error) {
 	if p.err != nil {
 		return nil, invalid(p.err)
 	}
@@ -100,7 +124,7 @@ func (p *Plan[T]) Find(ctx context.Context, db repo.DB, sel *repo.Select[T]) (_ 
 	}
 	defer func() { x.end(err) }()
 	var out []*T
-	lv := &level[T]{repo: sel.Repo, sql: sel.SQL, args: sel.Args, rows: func() []*T { return out }}
+	lv := &level[T]{repo: sel.Rows.Repo().(*repo.Repo[T]), sql: sel.SQL, args: sel.Args, rows: func() []*T { return out }}
 	stmts, err := lv.statement(x, p.nodes, sel, func(t *T, fresh bool) error {
 		if fresh {
 			out = append(out, t)
@@ -145,30 +169,18 @@ func checkTree(nodes []node) error {
 	return nil
 }
 
-// ErrNotLoaded is what touching a relation loaded with Raise returns; package rel exports it.
-var ErrNotLoaded = errors.New("rel: relation not loaded")
-
-// NotLoaded is ErrNotLoaded for the relation named name.
-func NotLoaded(name string) error { return notLoaded(name) }
-
-type notLoaded string
-
-func (e notLoaded) Error() string {
-	return "rel: relation " + string(e) + " not loaded, and Raise forbids loading it here"
-}
-func (e notLoaded) Is(target error) bool { return target == ErrNotLoaded }
-
 // nodeOf loads the relation rel, P→C, as spec says, and the nodes below it.
 type nodeOf[P, C any] struct {
-	rel  *Rel[P, C]
+	rel  *relation.Rel[P, C]
 	spec Spec[C]
 	kids []node
 }
 
-func (n *nodeOf[P, C]) edge() Edge         { return n.rel }
-func (n *nodeOf[P, C]) strategy() Strategy { return n.spec.Strategy }
-func (n *nodeOf[P, C]) children() *[]node  { return &n.kids }
-func (n *nodeOf[P, C]) replace(other node) { n.spec = other.(*nodeOf[P, C]).spec }
+func (n *nodeOf[P, C]) edge() Edge                  { return edge[P, C]{n.rel} }
+func (n *nodeOf[P, C]) relation() relation.Relation { return n.rel }
+func (n *nodeOf[P, C]) strategy() relation.Strategy { return n.spec.Strategy }
+func (n *nodeOf[P, C]) children() *[]node           { return &n.kids }
+func (n *nodeOf[P, C]) replace(other node)          { n.spec = other.(*nodeOf[P, C]).spec }
 func (n *nodeOf[P, C]) err() error {
 	if n.spec.Err != nil {
 		return n.spec.Err
@@ -178,7 +190,7 @@ func (n *nodeOf[P, C]) err() error {
 	}
 	// A condition or ordering built from another Repo of the same Go type would be rendered
 	// against this relation's table: refused, as a query's are.
-	if rc := n.rel.to(); rc != nil {
+	if rc, err := n.rel.To(); err == nil {
 		if err := n.spec.Where.On(rc); err != nil {
 			return fmt.Errorf("loadopts.Where on %s: %w", n.rel.Label(), err)
 		}
@@ -190,16 +202,15 @@ func (n *nodeOf[P, C]) err() error {
 	}
 	return nil
 }
-func (r *Rel[P, C]) nodeWith(s *Spec[C]) node { return &nodeOf[P, C]{rel: r, spec: *s} }
 
 // Merge returns current, or a new Plan if current is nil, with the path of edges added whose last
 // node loads target as spec says. It is what loadopts.With does when a query starts.
-func Merge[P, C any](current repo.Loading[P], edges []Edge, target Target[C], spec Spec[C]) repo.Loading[P] {
+func Merge[P, C any](current engine.Loader[P], edges []Edge, target Target[C], spec Spec[C]) engine.Loader[P] {
 	p, ok := current.(*Plan[P])
 	if !ok {
 		p = &Plan[P]{}
 		if current != nil {
-			p.err = errors.New("a query's load options cannot mix with another Loading")
+			p.err = errors.New("a query's load options cannot mix with another Loader")
 		}
 	}
 	p.Add(edges, target.nodeWith(&spec))
@@ -208,12 +219,12 @@ func Merge[P, C any](current repo.Loading[P], edges []Edge, target Target[C], sp
 
 // Fail returns current, or a new Plan if current is nil, that fails with err (unless it failed
 // already): a load option that cannot be planned.
-func Fail[P any](current repo.Loading[P], err error) repo.Loading[P] {
+func Fail[P any](current engine.Loader[P], err error) engine.Loader[P] {
 	p, ok := current.(*Plan[P])
 	if !ok {
 		p = &Plan[P]{}
 		if current != nil {
-			p.err = errors.New("a query's load options cannot mix with another Loading")
+			p.err = errors.New("a query's load options cannot mix with another Loader")
 		}
 	}
 	if p.err == nil {
@@ -222,28 +233,17 @@ func Fail[P any](current repo.Loading[P], err error) repo.Loading[P] {
 	return p
 }
 
-func (r *Rel[P, C]) defaultNode() node {
-	s := r.Default
-	if !s.Eager() {
-		s = SelectIn
-	}
-	return &nodeOf[P, C]{rel: r, spec: Spec[C]{Strategy: s}}
+// SelectIn returns r's Loader: it loads the relation for parents already in memory, with one
+// select-in round trip (one statement per batch of keys, in one batch).
+func SelectIn[P, C any](r *relation.Rel[P, C]) func(ctx context.Context, db repo.DB, parents []*P) error {
+	return func(ctx context.Context, db repo.DB, parents []*P) error { return selectIn(ctx, db, r, parents) }
 }
 
-// Load loads the relation for parents already in memory, with one select-in round trip (one
-// statement per batch of keys, in one batch), and then what nodes say below it.
-func (r *Rel[P, C]) Load(ctx context.Context, db repo.DB, parents []*P, s *Spec[C]) (err error) {
-	if err := r.check(); err != nil {
+func selectIn[P, C any](ctx context.Context, db repo.DB, r *relation.Rel[P, C], parents []*P) (err error) {
+	if err := r.Check(); err != nil {
 		return err
 	}
-	if s == nil {
-		s = &Spec[C]{Strategy: SelectIn}
-	}
-	if s.Err != nil {
-		return invalid(s.Err)
-	}
-	n := &nodeOf[P, C]{rel: r, spec: *s}
-	n.spec.Strategy = SelectIn
+	n := &nodeOf[P, C]{rel: r, spec: Spec[C]{Strategy: relation.SelectIn}}
 	x, err := newRun(ctx, db, []node{n})
 	if err != nil {
 		return err
@@ -253,4 +253,24 @@ func (r *Rel[P, C]) Load(ctx context.Context, db repo.DB, parents []*P, s *Spec[
 		return err
 	}
 	return x.drain()
+}
+
+var pathOf func(p any) ([]Edge, any)
+
+// RegisterPaths is called once, by package rel: f(p) returns the edges of p, a rel.Path, and
+// its last edge (a Target of the path's row type); none for anything else.
+func RegisterPaths(f func(p any) ([]Edge, any)) { pathOf = f }
+
+// PathOf returns the edges of p, a rel.Path[P, C], and its last one; none for a nil or zero
+// relation, or a path of none.
+func PathOf[C any](p any) ([]Edge, Target[C]) {
+	if pathOf == nil || p == nil {
+		return nil, nil
+	}
+	edges, last := pathOf(p)
+	t, _ := last.(Target[C])
+	if t == nil {
+		return nil, nil
+	}
+	return edges, t
 }

@@ -6,8 +6,11 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/internal/pipe"
+	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/internal/sqltext"
+	"github.com/kinship-go/kinship/internal/track"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -17,24 +20,7 @@ type run struct {
 	ctx   context.Context
 	db    repo.DB
 	later []func() error
-	obs   Observer
-}
-
-// Observer is implemented by a DB that wants to know when a load fills a relation's field (a
-// unit-of-work session: what the field holds then is its clean state).
-type Observer interface {
-	// LoadStart tells that a load of the relations rels begins, before it touches any field or
-	// sends anything: its statements follow, then LoadDone or LoadFailed. An error stops the
-	// load before it starts.
-	LoadStart(ctx context.Context, rels []Relation) error
-	Filled(r Relation, parent any)
-	// Raised tells that a query loaded parent with Raise for r: reaching r must fail.
-	Raised(r Relation, parent any)
-	// LoadDone tells that a load is over: the fields Filled told of hold what it loaded.
-	LoadDone()
-	// LoadFailed tells that a load stopped on an error: the fields Filled told of may hold part
-	// of what it was loading.
-	LoadFailed()
+	obs   track.Session // nil outside a session
 }
 
 // end tells the observer that the load is over, or that it failed with err.
@@ -50,7 +36,7 @@ func (x *run) end(err error) {
 
 // newRun starts a load on db; end must follow if it returns no error.
 func newRun(ctx context.Context, db repo.DB, nodes []node) (*run, error) {
-	obs, _ := db.(Observer)
+	obs := track.Of(db)
 	if obs != nil {
 		if err := obs.LoadStart(ctx, relationsOf(nodes, nil)); err != nil {
 			return nil, err
@@ -60,18 +46,16 @@ func newRun(ctx context.Context, db repo.DB, nodes []node) (*run, error) {
 }
 
 // relationsOf appends to out the relations of nodes and of the nodes below them.
-func relationsOf(nodes []node, out []Relation) []Relation {
+func relationsOf(nodes []node, out []relation.Relation) []relation.Relation {
 	for _, n := range nodes {
-		if r, ok := n.edge().(Relation); ok {
-			out = append(out, r)
-		}
+		out = append(out, n.relation())
 		out = relationsOf(*n.children(), out)
 	}
 	return out
 }
 
 // init sets p's field of r loaded and empty, and tells the observer.
-func (x *run) init(r Relation, p any) {
+func (x *run) init(r relation.Relation, p any) {
 	r.Init(p)
 	if x.obs != nil {
 		x.obs.Filled(r, p)
@@ -121,7 +105,7 @@ type childOf[X any] interface {
 func (lv *level[X]) pipelined(x *run, nodes []node) ([]stmt, error) {
 	var out []stmt
 	for _, n := range nodes {
-		if n.strategy() == Pipelined {
+		if n.strategy() == relation.Pipelined {
 			s, err := n.(childOf[X]).pipelinedBelow(x, lv)
 			if err != nil {
 				return nil, err
@@ -141,7 +125,7 @@ func (lv *level[X]) followUps(x *run, nodes []node) {
 
 // statement builds the statement that reads lv's rows (for the root, sel's query) with the
 // Joined nodes among nodes; onRow gets each row, fresh the first time it is seen.
-func (lv *level[X]) statement(x *run, nodes []node, sel *repo.Select[X], onRow func(*X, bool) error) ([]stmt, error) {
+func (lv *level[X]) statement(x *run, nodes []node, sel *engine.Select[X], onRow func(*X, bool) error) ([]stmt, error) {
 	js := &joins{args: argList{vals: append([]any(nil), sel.Args...)}}
 	parts, err := joinsOf(x, js, nodes, "p0", lv)
 	if err != nil {
@@ -157,7 +141,7 @@ func (lv *level[X]) statement(x *run, nodes []node, sel *repo.Select[X], onRow f
 	}
 	var b strings.Builder
 	b.WriteString("SELECT ")
-	b.WriteString(lv.repo.SelectList("p0"))
+	b.WriteString(view(lv.repo).SelectList("p0"))
 	b.WriteString(js.cols.String())
 	b.WriteString(" FROM (")
 	b.WriteString(sel.SQL)
@@ -177,7 +161,7 @@ func (lv *level[X]) statement(x *run, nodes []node, sel *repo.Select[X], onRow f
 func joinsOf[X any](x *run, js *joins, nodes []node, alias string, parent *level[X]) ([]joinPart[X], error) {
 	var parts []joinPart[X]
 	for _, n := range nodes {
-		if n.strategy() != Joined {
+		if n.strategy() != relation.Joined {
 			continue
 		}
 		p, err := n.(childOf[X]).addJoin(x, js, alias, parent)
@@ -252,7 +236,7 @@ func (lv *level[X]) reader(x *run, extra []any, parts []joinPart[X], dedupe bool
 	if !dedupe && len(parts) == 0 {
 		return func(rows pgx.Rows) error {
 			var err error
-			scanErr := lv.repo.ScanRows(x.db, rows, extra, func(row *X) bool {
+			scanErr := view(lv.repo).ScanRows(x.db, rows, extra, func(row *X) bool {
 				err = onRow(row, true)
 				return err == nil
 			})
@@ -269,7 +253,7 @@ func (lv *level[X]) reader(x *run, extra []any, parts []joinPart[X], dedupe bool
 			width += p.width()
 		}
 		dest := make([]any, width)
-		lv.repo.Dests(&r.scratch, dest)
+		view(lv.repo).Dests(&r.scratch, dest)
 		copy(dest[len(lv.repo.Columns()):], extra)
 		off := len(lv.repo.Columns()) + len(extra)
 		for _, p := range parts {
@@ -303,14 +287,13 @@ func (lv *level[X]) reader(x *run, extra []any, parts []joinPart[X], dedupe bool
 // within a session, through an Identity).
 type resolver[X any] struct {
 	repo    *repo.Repo[X]
-	ident   repo.Identity
-	index   *repo.Index[X]
+	ident   engine.Identity
+	index   engine.RowIndex[X]
 	scratch X
 }
 
 func newResolver[X any](r *repo.Repo[X], db repo.DB) *resolver[X] {
-	ident, _ := db.(repo.Identity)
-	return &resolver[X]{repo: r, ident: ident, index: r.NewIndex()}
+	return &resolver[X]{repo: r, ident: engine.IdentityOf(db), index: view(r).RowIndex()}
 }
 
 // resolve returns the instance of the row in scratch, and whether the statement saw it first. A
@@ -363,7 +346,7 @@ func (j *joinedPart[P, C]) once() {
 	switch {
 	case len(j.sub) == 1:
 		j.sub[0].once()
-	case len(j.sub) == 0 && (j.node.rel.Kind == HasMany || j.node.rel.Kind == HasOne):
+	case len(j.sub) == 0 && (j.node.rel.Kind == relation.HasMany || j.node.rel.Kind == relation.HasOne):
 		j.res.index = nil // a child row has one parent: it comes once
 	}
 }
@@ -381,14 +364,14 @@ type joinedPart[P, C any] struct {
 	sub    []joinPart[C]
 	subw   int
 	parent *level[P]
-	obs    Observer
+	obs    track.Session
 }
 
 func (j *joinedPart[P, C]) width() int { return j.ncols + j.subw }
 
 func (j *joinedPart[P, C]) bind(dest []any, off int) int {
 	j.off = off
-	j.res.repo.Dests(&j.res.scratch, dest[off:off+j.ncols])
+	view(j.res.repo).Dests(&j.res.scratch, dest[off:off+j.ncols])
 	off += j.ncols
 	for _, s := range j.sub {
 		off = s.bind(dest, off)
@@ -405,7 +388,7 @@ func (j *joinedPart[P, C]) prepare(raw [][]byte, dest []any) {
 				dest[i] = &nullSink
 			}
 		} else {
-			j.res.repo.Dests(&j.res.scratch, dest[j.off:j.off+j.ncols])
+			view(j.res.repo).Dests(&j.res.scratch, dest[j.off:j.off+j.ncols])
 		}
 	}
 	for _, s := range j.sub {
@@ -418,7 +401,7 @@ func (j *joinedPart[P, C]) handle(p *P, fresh bool) error {
 		if j.obs != nil {
 			j.obs.Filled(j.node.rel, p)
 		}
-		j.node.rel.init(p)
+		j.node.rel.Reset(p)
 	}
 	if j.null {
 		return nil
@@ -428,7 +411,7 @@ func (j *joinedPart[P, C]) handle(p *P, fresh bool) error {
 		j.rows = append(j.rows, c)
 	}
 	if j.linkNow(p, c, cFresh) {
-		if err := j.node.rel.link(p, c); err != nil {
+		if err := j.node.rel.Attach(p, c); err != nil {
 			return relErr(j.node.rel.Label(), err)
 		}
 	}
@@ -446,9 +429,9 @@ func (j *joinedPart[P, C]) handle(p *P, fresh bool) error {
 // many-to-many pairs need remembering.
 func (j *joinedPart[P, C]) linkNow(p *P, c *C, fresh bool) bool {
 	switch j.node.rel.Kind {
-	case HasMany:
+	case relation.HasMany:
 		return fresh
-	case BelongsTo, HasOne:
+	case relation.BelongsTo, relation.HasOne:
 		return true
 	}
 	k := [2]any{p, c}
@@ -458,3 +441,6 @@ func (j *joinedPart[P, C]) linkNow(p *P, c *C, fresh bool) bool {
 	j.pairs[k] = struct{}{}
 	return true
 }
+
+// view is r's engine view.
+func view[X any](r *repo.Repo[X]) engine.Rows[X] { return engine.RowsOf[X](r) }

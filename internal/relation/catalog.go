@@ -1,4 +1,4 @@
-package load
+package relation
 
 import "github.com/kinship-go/kinship/internal/catalog"
 
@@ -18,17 +18,17 @@ func (r *Rel[P, C]) CatalogRelation(setsNull bool) (catalog.Relation, bool) {
 		if r.Kind == HasOne {
 			c.Kind = catalog.HasOne
 		}
-		c.Parent, c.ParentKey, c.Child, c.FK = from.Table(), r.fromName, to.Table(), r.toName
+		c.Parent, c.ParentKey, c.Child, c.FK = from.Table(), r.FromName, to.Table(), r.ToName
 		c.SetsNull = setsNull
 	case BelongsTo:
 		c.Kind = catalog.BelongsTo
-		c.Parent, c.ParentKey, c.Child, c.FK = to.Table(), r.toName, from.Table(), r.fromName
+		c.Parent, c.ParentKey, c.Child, c.FK = to.Table(), r.ToName, from.Table(), r.FromName
 	case ManyToMany:
 		c.Kind = catalog.ManyToMany
-		c.Parent, c.ParentKey, c.Child, c.ChildKey = from.Table(), r.fromName, to.Table(), r.linkTo
-		c.Link, c.LinkFrom, c.LinkTo = r.through.Table, r.through.From, r.through.To
+		c.Parent, c.ParentKey, c.Child, c.ChildKey = from.Table(), r.FromName, to.Table(), r.LinkTo
+		c.Link, c.LinkFrom, c.LinkTo = r.Via.Table, r.Via.From, r.Via.To
 		pk := to.PrimaryKey()
-		c.ChildKeyIsPrimary = len(pk) == 1 && pk[0].Name() == r.linkTo
+		c.ChildKeyIsPrimary = len(pk) == 1 && pk[0].Name() == r.LinkTo
 	}
 	return c, true
 }

@@ -1,22 +1,27 @@
-package load
+package relation
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/repo"
 )
 
 // Relation is a relation with its types erased, every row a *P or *C in an any: what a
 // unit-of-work session uses for cascades and fix-up. It is implemented by *Rel.
 type Relation interface {
-	Edge
+	// Label names the relation in errors.
+	Label() string
+	// Check reports what makes the relation unusable: a mistake in its declaration, a column not
+	// part of a Repo.
+	Check() error
 	Shape() Kind
-	Cascades() uint8
+	Cascades() Cascades
 	// Owner is the Repo of the side with the field (P), Other that of the rows it holds (C).
-	Owner() (repo.Untyped, error)
-	Other() (repo.Untyped, error)
+	Owner() (engine.Table, error)
+	Other() (engine.Table, error)
 	// FK is the foreign-key column (nil for ManyToMany): the same value for a HasMany and the
 	// BelongsTo over the same key, which are each other's inverse.
 	FK() any
@@ -82,7 +87,10 @@ func (r *Rel[P, C]) LoadAll(ctx context.Context, db repo.DB, ps []any) error {
 		}
 		typed[i] = t
 	}
-	return r.Load(ctx, db, typed, nil)
+	if r.Loader == nil {
+		return fmt.Errorf("relation %s: no loader: %w", r.Label(), repo.ErrInvalid)
+	}
+	return r.Loader(ctx, db, typed)
 }
 
 func (r *Rel[P, C]) DefaultStrategy() Strategy { return r.Default }
@@ -90,26 +98,26 @@ func (r *Rel[P, C]) KeyIsPrimary() bool        { return r.keyIsPrimary() }
 
 var _ Relation = (*Rel[struct{}, struct{}])(nil)
 
-func (r *Rel[P, C]) Shape() Kind      { return r.Kind }
-func (r *Rel[P, C]) Cascades() uint8  { return r.Cascade }
-func (r *Rel[P, C]) FK() any          { return r.fk }
-func (r *Rel[P, C]) FKNullable() bool { return r.fkNullable }
-func (r *Rel[P, C]) Link() *Through   { return r.through }
+func (r *Rel[P, C]) Shape() Kind        { return r.Kind }
+func (r *Rel[P, C]) Cascades() Cascades { return r.Cascade }
+func (r *Rel[P, C]) FK() any            { return r.fk }
+func (r *Rel[P, C]) FKNullable() bool   { return r.fkNullable }
+func (r *Rel[P, C]) Link() *Through     { return r.Via }
 
-func (r *Rel[P, C]) Owner() (repo.Untyped, error) {
+func (r *Rel[P, C]) Owner() (engine.Table, error) {
 	rp, err := r.From()
 	if err != nil {
 		return nil, err
 	}
-	return rp.Untyped(), nil
+	return engine.TableOf(rp), nil
 }
 
-func (r *Rel[P, C]) Other() (repo.Untyped, error) {
+func (r *Rel[P, C]) Other() (engine.Table, error) {
 	rc, err := r.To()
 	if err != nil {
 		return nil, err
 	}
-	return rc.Untyped(), nil
+	return engine.TableOf(rc), nil
 }
 
 func (r *Rel[P, C]) FieldAddr(p any) any       { return r.ops.fieldAddr(p.(*P)) }
@@ -123,7 +131,7 @@ func (r *Rel[P, C]) NilAt(p any) int {
 }
 func (r *Rel[P, C]) Append(p, c any)            { r.ops.add(p.(*P), c.(*C)) }
 func (r *Rel[P, C]) Detach(p, c any)            { r.ops.detach(p.(*P), c.(*C)) }
-func (r *Rel[P, C]) Init(p any)                 { r.init(p.(*P)) }
+func (r *Rel[P, C]) Init(p any)                 { r.Reset(p.(*P)) }
 func (r *Rel[P, C]) OwnerKey(p any) (any, bool) { return r.ops.ownerKey(p.(*P)) }
 func (r *Rel[P, C]) ItemKey(c any) (any, bool)  { return r.ops.itemKey(c.(*C)) }
 func (r *Rel[P, C]) Relate(p, c any) bool       { return r.ops.relate(p.(*P), c.(*C)) }
@@ -228,4 +236,19 @@ func oneOps[P, C any](field func(*P) **C, nullMeansLoaded func(*P) bool) ops[P, 
 			}
 		},
 	}
+}
+
+var declared func(r any) Relation
+
+// RegisterDeclared is called once, by package rel: f(r) returns the core of r, a rel.Relation,
+// nil for anything else or a nil or zero relation.
+func RegisterDeclared(f func(r any) Relation) { declared = f }
+
+// Of returns the core of r, a relation declared with package rel; nil if it is not one, or is
+// nil or zero.
+func Of(r any) Relation {
+	if declared == nil || r == nil {
+		return nil
+	}
+	return declared(r)
 }

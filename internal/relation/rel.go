@@ -1,10 +1,12 @@
-package load
+package relation
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/internal/sqltext"
 	"github.com/kinship-go/kinship/repo"
 )
@@ -13,7 +15,7 @@ import (
 type Meta struct {
 	Name    string
 	Default Strategy
-	Cascade uint8 // a set of rel's cascade flags
+	Cascade Cascades
 	Err     error // a mistake in the declaration, reported by every use
 }
 
@@ -32,10 +34,10 @@ type Rel[P, C any] struct {
 
 	from     func() *repo.Repo[P]
 	to       func() *repo.Repo[C]
-	fromName string // the column of P's table whose value the relation matches
-	toName   string // the column of C's table (of the link table, for ManyToMany) it matches against
-	through  *Through
-	linkTo   string // ManyToMany: the column of C's table the link table's To refers to
+	FromName string // the column of P's table whose value the relation matches
+	ToName   string // the column of C's table (of the link table, for ManyToMany) it matches against
+	Via      *Through
+	LinkTo   string // ManyToMany: the column of C's table the link table's To refers to
 
 	fk         any // the foreign-key column (a repo.Field), nil for ManyToMany
 	fkNullable bool
@@ -48,13 +50,17 @@ type Rel[P, C any] struct {
 	deleteByFK func(owners []any) (string, []any, func(pgx.Rows) ([]any, error))
 	ops        ops[P, C]
 
-	newMatcher func() matcher[P, C]
+	NewMatcher func() Matcher[P, C]
 	// init sets p's field to loaded and empty; link adds c to it.
-	init func(p *P)
-	link func(p *P, c *C) error
+	Reset  func(p *P)
+	Attach func(p *P, c *C) error
 	// loaded reports whether p's field holds a load (a non-nil collection, a non-nil pointer, a
 	// NULL foreign key).
 	loaded func(p *P) bool
+
+	// Loader loads the relation for parents in memory (one select-in round trip, through the
+	// session if db is one): the load planner's, set by package rel when it declares the relation.
+	Loader func(ctx context.Context, db repo.DB, parents []*P) error
 }
 
 // From returns the Repo of P, or an error if its column was never given to one.
@@ -62,7 +68,7 @@ func (r *Rel[P, C]) From() (*repo.Repo[P], error) {
 	if rp := r.from(); rp != nil {
 		return rp, nil
 	}
-	return nil, fmt.Errorf("relation %s: column %s is not part of a Repo (declare the Repo with it)", r.Label(), nameOrNil(r.fromName))
+	return nil, fmt.Errorf("relation %s: column %s is not part of a Repo (declare the Repo with it)", r.Label(), nameOrNil(r.FromName))
 }
 
 // To returns the Repo of C, or an error if its column was never given to one.
@@ -70,7 +76,7 @@ func (r *Rel[P, C]) To() (*repo.Repo[C], error) {
 	if rc := r.to(); rc != nil {
 		return rc, nil
 	}
-	return nil, fmt.Errorf("relation %s: the column of %s's side is not part of a Repo (declare the Repo with it)", r.Label(), nameOrNil(r.toName))
+	return nil, fmt.Errorf("relation %s: the column of %s's side is not part of a Repo (declare the Repo with it)", r.Label(), nameOrNil(r.ToName))
 }
 
 // nameOrNil names a column for an error: a nil *repo.Column has no name.
@@ -100,7 +106,9 @@ func (r *Rel[P, C]) check() error {
 // Loaded reports whether p's field holds a load of the relation.
 func (r *Rel[P, C]) Loaded(p *P) bool { return r.loaded(p) }
 
-func (r *Rel[P, C]) meta() *Meta { return &r.Meta }
+// Check reports what makes the relation unusable: a mistake in its declaration, a column not
+// part of a Repo.
+func (r *Rel[P, C]) Check() error { return r.check() }
 
 // Label returns the relation's name: the one declared, or one made of its tables and columns.
 func (r *Rel[P, C]) Label() string {
@@ -114,11 +122,11 @@ func (r *Rel[P, C]) Label() string {
 		return rp.Table()
 	}
 	from, to := r.from(), r.to()
-	name := table(from, from != nil) + "." + r.fromName + "→"
-	if r.through != nil {
-		name += r.through.Table + "→"
+	name := table(from, from != nil) + "." + r.FromName + "→"
+	if r.Via != nil {
+		name += r.Via.Table + "→"
 	}
-	return name + table(to, to != nil) + "." + r.toName
+	return name + table(to, to != nil) + "." + r.ToName
 }
 
 // Get on a key column, through an interface, so that the constructors below read the same for
@@ -145,7 +153,7 @@ func isPrimary[T any, K comparable](key keyOf[T, K]) func() bool {
 // broken is a relation declared with a nil key column: it has no tables to name or load, and
 // every use reports err.
 func broken[P, C any](k Kind, err error) *Rel[P, C] {
-	r := &Rel[P, C]{Kind: k, from: func() *repo.Repo[P] { return nil }, to: func() *repo.Repo[C] { return nil }, fromName: "?", toName: "?"}
+	r := &Rel[P, C]{Kind: k, from: func() *repo.Repo[P] { return nil }, to: func() *repo.Repo[C] { return nil }, FromName: "?", ToName: "?"}
 	r.Err = err
 	r.keyIsPrimary = func() bool { return false }
 	r.loaded = func(*P) bool { return false }
@@ -166,9 +174,9 @@ func NewHasMany[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], coll
 	if fk == nil {
 		return broken[P, C](HasMany, errNilFK)
 	}
-	r := &Rel[P, C]{Kind: HasMany, from: key.Repo, to: fk.Repo, fromName: key.Name(), toName: fk.Name(), fk: fk, fkNullable: fk.Nullable()}
-	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(key.Ref, fk.Ref) }
-	r.init, r.link, r.loaded = many(coll)
+	r := &Rel[P, C]{Kind: HasMany, from: key.Repo, to: fk.Repo, FromName: key.Name(), ToName: fk.Name(), fk: fk, fkNullable: fk.Nullable()}
+	r.NewMatcher = func() Matcher[P, C] { return newKeyMatcher(key.Ref, fk.Ref) }
+	r.Reset, r.Attach, r.loaded = many(coll)
 	r.ops = manyOps(coll)
 	childFK(&r.ops, key, fk)
 	r.keyIsPrimary, r.hasFK = isPrimary(key), setFK(fk)
@@ -188,10 +196,10 @@ func NewBelongsTo[P, C any, K comparable](fk repo.Ref[P, K], key keyOf[C, K], fi
 	if key == nil {
 		return broken[P, C](BelongsTo, errNilKey)
 	}
-	r := &Rel[P, C]{Kind: BelongsTo, from: fk.Repo, to: key.Repo, fromName: fk.Name(), toName: key.Name(), fk: fk, fkNullable: fk.Nullable()}
-	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(fk.Ref, key.Ref) }
+	r := &Rel[P, C]{Kind: BelongsTo, from: fk.Repo, to: key.Repo, FromName: fk.Name(), ToName: key.Name(), fk: fk, fkNullable: fk.Nullable()}
+	r.NewMatcher = func() Matcher[P, C] { return newKeyMatcher(fk.Ref, key.Ref) }
 	null := func(p *P) bool { _, ok := fk.Ref(p); return !ok }
-	r.init, r.link, r.loaded = one(field, null)
+	r.Reset, r.Attach, r.loaded = one(field, null)
 	r.ops = oneOps(field, null)
 	r.ops.ownerKey, r.ops.itemKey = boxed(fk.Ref), boxed(key.Ref)
 	r.ops.relate = func(p *P, c *C) bool {
@@ -215,9 +223,9 @@ func NewHasOne[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K], field
 	if fk == nil {
 		return broken[P, C](HasOne, errNilFK)
 	}
-	r := &Rel[P, C]{Kind: HasOne, from: key.Repo, to: fk.Repo, fromName: key.Name(), toName: fk.Name(), fk: fk, fkNullable: fk.Nullable()}
-	r.newMatcher = func() matcher[P, C] { return newKeyMatcher(key.Ref, fk.Ref) }
-	r.init, r.link, r.loaded = one(field, nil)
+	r := &Rel[P, C]{Kind: HasOne, from: key.Repo, to: fk.Repo, FromName: key.Name(), ToName: fk.Name(), fk: fk, fkNullable: fk.Nullable()}
+	r.NewMatcher = func() Matcher[P, C] { return newKeyMatcher(key.Ref, fk.Ref) }
+	r.Reset, r.Attach, r.loaded = one(field, nil)
 	r.ops = oneOps(field, nil)
 	childFK(&r.ops, key, fk)
 	r.keyIsPrimary, r.hasFK = isPrimary(key), setFK(fk)
@@ -234,9 +242,9 @@ func NewManyToMany[P, C any, K, KC comparable](key keyOf[P, K], ckey keyOf[C, KC
 	if key == nil || ckey == nil {
 		return broken[P, C](ManyToMany, errNilKey)
 	}
-	r := &Rel[P, C]{Kind: ManyToMany, from: key.Repo, to: ckey.Repo, fromName: key.Name(), toName: t.From, through: &t, linkTo: ckey.Name()}
-	r.newMatcher = func() matcher[P, C] { return newKeyMatcher[P, C, K](key.Ref, nil) }
-	r.init, r.link, r.loaded = many(coll)
+	r := &Rel[P, C]{Kind: ManyToMany, from: key.Repo, to: ckey.Repo, FromName: key.Name(), ToName: t.From, Via: &t, LinkTo: ckey.Name()}
+	r.NewMatcher = func() Matcher[P, C] { return newKeyMatcher[P, C, K](key.Ref, nil) }
+	r.Reset, r.Attach, r.loaded = many(coll)
 	r.ops = manyOps(coll)
 	r.ops.ownerKey, r.ops.itemKey = boxed(key.Ref), boxed(ckey.Ref)
 	r.ops.relate = func(*P, *C) bool { return true }
@@ -266,7 +274,7 @@ func childFK[P, C any, K comparable](o *ops[P, C], key keyOf[P, K], fk repo.Ref[
 // deleteByFK makes the DELETE of the C rows whose foreign key fk holds one of the P owners' keys.
 func deleteByFK[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K]) func([]any) (string, []any, func(pgx.Rows) ([]any, error)) {
 	return func(owners []any) (string, []any, func(pgx.Rows) ([]any, error)) {
-		rc := fk.Repo()
+		rc := engine.RowsOf[C](fk.Repo())
 		keys := make([]K, 0, len(owners))
 		for _, p := range owners {
 			if k, ok := key.Ref(p.(*P)); ok {
@@ -276,7 +284,7 @@ func deleteByFK[P, C any, K comparable](key keyOf[P, K], fk repo.Ref[C, K]) func
 		sql := "DELETE FROM " + rc.QuotedTable() + " WHERE " + sqltext.Quote(fk.Name()) + " = ANY($1) RETURNING " + rc.KeyList()
 		read := func(rows pgx.Rows) ([]any, error) {
 			var deleted []any
-			dest := make([]any, len(rc.PrimaryKey()))
+			dest := make([]any, len(rc.KeyNames()))
 			row := new(C)
 			for rows.Next() {
 				rc.KeyDests(row, dest)
@@ -322,16 +330,16 @@ func one[P, C any](field func(*P) **C, null func(*P) bool) (func(*P), func(*P, *
 }
 
 // matcher matches the rows of one load to the parents they belong to.
-type matcher[P, C any] interface {
+type Matcher[P, C any] interface {
 	// group indexes parents by the value they match on and returns how many values there are.
-	group(parents []*P) int
+	Group(parents []*P) int
 	// chunks returns the distinct values, as slices ([]K) of at most size, to bind to = ANY($1).
-	chunks(size int) []any
+	Chunks(size int) []any
 	// parentsOf returns the parents c belongs to (by the link key scanned into extra, for a
 	// many-to-many relation).
-	parentsOf(c *C) []*P
+	ParentsOf(c *C) []*P
 	// extra returns the scan destinations of the columns after C's: the link key, if any.
-	extra() []any
+	Extra() []any
 }
 
 type keyMatcher[P, C any, K comparable] struct {
@@ -346,7 +354,7 @@ func newKeyMatcher[P, C any, K comparable](parentKey func(*P) (K, bool), childKe
 	return &keyMatcher[P, C, K]{parentKey: parentKey, childKey: childKey}
 }
 
-func (m *keyMatcher[P, C, K]) group(parents []*P) int {
+func (m *keyMatcher[P, C, K]) Group(parents []*P) int {
 	m.byKey = make(map[K][]*P, len(parents))
 	m.keys = make([]K, 0, len(parents))
 	for _, p := range parents {
@@ -363,7 +371,7 @@ func (m *keyMatcher[P, C, K]) group(parents []*P) int {
 	return len(m.keys)
 }
 
-func (m *keyMatcher[P, C, K]) chunks(size int) []any {
+func (m *keyMatcher[P, C, K]) Chunks(size int) []any {
 	if size <= 0 {
 		size = len(m.keys)
 	}
@@ -374,7 +382,7 @@ func (m *keyMatcher[P, C, K]) chunks(size int) []any {
 	return out
 }
 
-func (m *keyMatcher[P, C, K]) parentsOf(c *C) []*P {
+func (m *keyMatcher[P, C, K]) ParentsOf(c *C) []*P {
 	if m.childKey == nil {
 		return m.byKey[m.link]
 	}
@@ -385,7 +393,7 @@ func (m *keyMatcher[P, C, K]) parentsOf(c *C) []*P {
 	return m.byKey[k]
 }
 
-func (m *keyMatcher[P, C, K]) extra() []any {
+func (m *keyMatcher[P, C, K]) Extra() []any {
 	if m.childKey == nil {
 		return []any{&m.link}
 	}

@@ -1,0 +1,275 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/kinship-go/kinship/internal/engine"
+)
+
+// view is the engine view of a Repo (see package internal/engine): what the relation core, the
+// load planner and a unit-of-work session use, none of it shown to users.
+type view[T any] struct{ r *Repo[T] }
+
+// engine returns r's engine view; for a nil Repo, what needs no table: its options.
+func (r *Repo[T]) engine() any {
+	if r == nil {
+		return options[T]{}
+	}
+	return view[T]{r}
+}
+
+// options makes the query options loadopts needs (engine.Options).
+type options[T any] struct{}
+
+func (options[T]) LoadOption(merge func(current engine.Loader[T]) engine.Loader[T]) any {
+	return loadOption[T](merge)
+}
+
+func init() {
+	engine.RegisterRepo(func(r any) any {
+		if e, ok := r.(interface{ engine() any }); ok {
+			return e.engine()
+		}
+		return nil
+	})
+}
+
+var _ engine.Rows[struct{}] = view[struct{}]{}
+
+func (u view[T]) Table() string { return u.r.table }
+func (u view[T]) Repo() any     { return u.r }
+
+func (u view[T]) NewIndex() engine.Index { return untypedIndex[T]{u.r.newIndex()} }
+
+func (u view[T]) RowIndex() engine.RowIndex[T] {
+	if ix := u.r.newIndex(); ix != nil {
+		return ix
+	}
+	return nil
+}
+
+func (u view[T]) QuotedTable() string            { return u.r.quoted }
+func (u view[T]) SelectList(alias string) string { return u.r.selectList(alias) }
+func (u view[T]) KeyList() string                { return quotedList(u.r.key) }
+func (u view[T]) Dests(row *T, dest []any)       { dests(u.r.cols, row, dest) }
+func (u view[T]) KeyDests(row *T, dest []any)    { dests(u.r.key, row, dest) }
+
+func (u view[T]) KeyNames() []string {
+	names := make([]string, len(u.r.key))
+	for i, c := range u.r.key {
+		names[i] = c.name
+	}
+	return names
+}
+
+func (u view[T]) ScanRows(db engine.DB, rows pgx.Rows, extra []any, fn func(*T) bool) error {
+	return u.r.scanRows(db, rows, extra, fn)
+}
+
+func (u view[T]) LoadOption(merge func(current engine.Loader[T]) engine.Loader[T]) any {
+	return loadOption[T](merge)
+}
+
+var _ engine.Options[struct{}] = options[struct{}]{}
+
+func (u view[T]) New() any { return new(T) }
+
+func (u view[T]) CopyColumns(dst, src any) {
+	d, s := dst.(*T), src.(*T)
+	for _, c := range u.r.cols {
+		if c.deepCopy != nil {
+			c.deepCopy(d, s) // dst must not share src's elements: src may be a snapshot
+		} else {
+			c.copy(d, s)
+		}
+	}
+}
+
+// Clone is a plain copy of the row, one allocation, and then a clone of each column declared
+// with one (Slice, ColFunc with a clone): one allocation and a copy of the elements each.
+func (u view[T]) Clone(row any) any {
+	src := row.(*T)
+	c := new(T)
+	*c = *src
+	for _, d := range u.r.deep {
+		d.deepCopy(c, src)
+	}
+	return c
+}
+
+// Restore puts snap back into row; the columns that need it are cloned again, so that row and
+// snap share no elements and snap stays what it was whatever is done to row.
+func (u view[T]) Restore(row, snap any) {
+	r, s := row.(*T), snap.(*T)
+	*r = *s
+	for _, d := range u.r.deep {
+		d.deepCopy(r, s)
+	}
+}
+
+func (u view[T]) Changed(dst []int, row, snap any) []int {
+	a, b := row.(*T), snap.(*T)
+	for i, c := range u.r.cols {
+		if c.kind != kindPlain {
+			continue
+		}
+		if !c.equal(a, b) {
+			dst = append(dst, i)
+		}
+	}
+	return dst
+}
+
+func (u view[T]) ColumnName(i int) string { return u.r.cols[i].name }
+
+func (u view[T]) Describe(row any) string {
+	var b strings.Builder
+	for i, c := range u.r.cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s=%s", c.name, describeValue(c.value(row.(*T))))
+	}
+	return b.String()
+}
+
+func (u view[T]) Key(row any) any { return u.r.Key(row.(*T)) }
+
+func (u view[T]) KeyAssigned(row any) bool {
+	return u.r.serial == nil || !u.r.serial.equal(row.(*T), u.r.zero)
+}
+
+func (u view[T]) Generated() bool { return u.r.serial != nil }
+
+func (u view[T]) Insert(ctx context.Context, db engine.DB, rows []any) error {
+	typed := make([]*T, len(rows))
+	for i, row := range rows {
+		typed[i] = row.(*T)
+	}
+	return u.r.Insert(ctx, db, typed...)
+}
+
+func (u view[T]) UpdateStatement(row any, cols []int) (string, []any) {
+	t := row.(*T)
+	sets := make([]*column[T], len(cols))
+	for i, c := range cols {
+		sets[i] = u.r.cols[c]
+	}
+	args := u.r.args(make([]any, 0, len(sets)+len(u.r.key)+1), []*T{t}, sets)
+	args = u.r.args(args, []*T{t}, u.r.key)
+	if u.r.version != nil {
+		args = append(args, u.r.version.value(t))
+	}
+	if len(cols) == len(u.r.sets) {
+		return u.r.updateSQL, args
+	}
+	if len(u.r.cols) > 64 {
+		return u.r.updateStatement(sets), args
+	}
+	var set uint64
+	for _, c := range cols {
+		set |= 1 << c
+	}
+	return u.r.cached(&u.r.updateSome, int(set), func() string { return u.r.updateStatement(sets) }), args
+}
+
+func (u view[T]) DeleteStatements(rows []any) []engine.Statement {
+	r := u.r
+	if len(r.key) == 1 && r.version == nil {
+		return []engine.Statement{{
+			SQL:  "DELETE FROM " + r.quoted + " WHERE " + r.key[0].quoted + " = ANY($1)",
+			Args: []any{r.key[0].keySlice(rows)},
+			Rows: int64(len(rows)),
+		}}
+	}
+	sql := r.deleteSQL
+	if r.version != nil {
+		sql += fmt.Sprintf(" AND %s = $%d", r.version.quoted, len(r.key)+1)
+	}
+	out := make([]engine.Statement, len(rows))
+	for i, row := range rows {
+		t := row.(*T)
+		args := r.args(nil, []*T{t}, r.key)
+		if r.version != nil {
+			args = append(args, r.version.value(t))
+		}
+		out[i] = engine.Statement{SQL: sql, Args: args, Rows: 1}
+	}
+	return out
+}
+
+func (u view[T]) Versioned() bool { return u.r.version != nil }
+
+func (u view[T]) Bump(row any) {
+	if u.r.version != nil {
+		u.r.version.bump(row.(*T))
+	}
+}
+
+type untypedIndex[T any] struct{ ix *index[T] }
+
+func (x untypedIndex[T]) Get(key any) (any, bool) {
+	row, ok := x.ix.Get(key)
+	if !ok {
+		return nil, false
+	}
+	return row, true
+}
+
+func (x untypedIndex[T]) Of(row any) (any, bool) {
+	found, ok := x.ix.Of(row.(*T))
+	if !ok {
+		return nil, false
+	}
+	return found, true
+}
+
+func (x untypedIndex[T]) Put(row any)    { x.ix.Put(row.(*T)) }
+func (x untypedIndex[T]) Delete(row any) { x.ix.Delete(row.(*T)) }
+func (x untypedIndex[T]) Len() int       { return x.ix.Len() }
+
+// keySliceOf builds the []V of a key column's values in rows, to bind as one array.
+func keySliceOf[T any, V any](get func(*T) *V) func(rows []any) any {
+	return func(rows []any) any {
+		out := make([]V, len(rows))
+		for i, row := range rows {
+			out[i] = *get(row.(*T))
+		}
+		return out
+	}
+}
+
+// describeValue shows v for an error message: strings quoted, NULL for a nil pointer, the value
+// a pointer of a common type points to.
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return fmt.Sprintf("%q", x)
+	case *string:
+		if x == nil {
+			return "NULL"
+		}
+		return fmt.Sprintf("%q", *x)
+	case *int64:
+		if x == nil {
+			return "NULL"
+		}
+		return fmt.Sprint(*x)
+	case *int32:
+		if x == nil {
+			return "NULL"
+		}
+		return fmt.Sprint(*x)
+	case *int:
+		if x == nil {
+			return "NULL"
+		}
+		return fmt.Sprint(*x)
+	}
+	return fmt.Sprint(v)
+}
