@@ -562,3 +562,21 @@ func (s *Session) syncBelongs(r relation.Relation, only map[any]bool) error {
 	}
 	return nil
 }
+
+// relState is what fix-up remembers of one relation.
+type relState struct {
+	coll   map[any][]any   // owner → what its loaded field held at the last sync; absent: take it as it is
+	owner  map[any]any     // row → its owner, as last synced (HasMany, HasOne)
+	fkSnap map[any]any     // row → its foreign key at the last sync
+	bSnap  map[any]any     // row → what its inverse BelongsTo field held at the last sync
+	links  map[[2]any]bool // ManyToMany: (owner, row) → true to insert the link, false to delete it
+}
+
+func (s *Session) relState(r relation.Relation) *relState {
+	st, ok := s.rels[r]
+	if !ok {
+		st = &relState{coll: map[any][]any{}, owner: map[any]any{}, fkSnap: map[any]any{}, bSnap: map[any]any{}, links: map[[2]any]bool{}}
+		s.rels[r] = st
+	}
+	return st
+}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/internal/pipe"
 	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/repo"
@@ -21,55 +20,27 @@ import (
 //
 // A Session is not safe for concurrent use. It ends with Commit or Rollback; [Run] does both.
 type Session struct {
+	// What it runs on, and how far it has got.
 	model     *Model
 	tx        pgx.Tx
 	autoflush bool
 	flushing  bool
 	closed    bool
 	inRun     bool // Run ends it: Commit and Rollback from its function are refused
-	tables    map[any]*table
-	rels      map[relation.Relation]*relState
-	raised    map[[2]any]struct{}         // (relation, parent) loaded with Raise
-	reached   map[[2]any]struct{}         // (relation, parent) loaded once, for to-one fields left nil
-	filled    [][2]any                    // (relation, parent) filled by the load under way
-	loading   bool                        // a load is under way (LoadStart, not yet LoadDone or LoadFailed)
-	gone      map[any]struct{}            // rows deleted before they were inserted: never to be added again
-	byFK      map[relation.Relation][]any // deleted owners whose rows the flush deletes by foreign key
-	seq       int
-}
 
-// state is where a tracked row stands.
-type state uint8
+	// The identity map (identity.go): each table's rows by key, in the order they were met.
+	tables map[any]*table
+	gone   map[any]struct{} // rows deleted before they were inserted: never to be added again
+	seq    int
 
-const (
-	stNew     state = iota // added, not yet inserted
-	stClean                // in the database as its snapshot says (changes are found by comparing)
-	stDeleted              // to be deleted at the next flush
-)
+	// The relations' state (fixup.go): collections and keys as last loaded or written.
+	rels map[relation.Relation]*relState
 
-// entry is one tracked row.
-type entry struct {
-	row   any
-	snap  any // the row as the database has it; nil for a new row
-	state state
-	seq   int // the order rows were added in, which is the order they are inserted in
-}
+	// The load log (loads.go): which fields loads filled, and which a query said Raise for.
+	loads loadLog
 
-// table is the session's rows of one table.
-type table struct {
-	u       engine.Table
-	def     *tableDef // nil for a table outside the model
-	index   engine.Index
-	entries map[any]*entry
-}
-
-// relState is what fix-up remembers of one relation.
-type relState struct {
-	coll   map[any][]any   // owner → what its loaded field held at the last sync; absent: take it as it is
-	owner  map[any]any     // row → its owner, as last synced (HasMany, HasOne)
-	fkSnap map[any]any     // row → its foreign key at the last sync
-	bSnap  map[any]any     // row → what its inverse BelongsTo field held at the last sync
-	links  map[[2]any]bool // ManyToMany: (owner, row) → true to insert the link, false to delete it
+	// The flush under way (flush.go): deleted owners whose rows it deletes by foreign key.
+	byFK map[relation.Relation][]any
 }
 
 // Option configures a session: [Begin] and [Run] take them.
@@ -201,8 +172,7 @@ func newSession(m *Model, tx pgx.Tx, set settings) *Session {
 		autoflush: set.autoflush,
 		tables:    map[any]*table{},
 		rels:      map[relation.Relation]*relState{},
-		raised:    map[[2]any]struct{}{},
-		reached:   map[[2]any]struct{}{},
+		loads:     loadLog{raised: map[field]struct{}{}, reached: map[field]struct{}{}},
 		gone:      map[any]struct{}{},
 	}
 }
@@ -295,43 +265,6 @@ func (s *Session) rollback(ctx context.Context) error {
 	return s.tx.Rollback(ctx)
 }
 
-// table returns the session's rows of the table of r (a *repo.Repo[T]).
-func (s *Session) table(r any) *table {
-	if t, ok := s.tables[r]; ok {
-		return t
-	}
-	u := engine.TableOf(r)
-	t := &table{u: u, def: s.model.byRepo[r], index: u.NewIndex(), entries: map[any]*entry{}}
-	s.tables[r] = t
-	return t
-}
-
-func (s *Session) tableOf(u engine.Table) *table { return s.table(u.Repo()) }
-
-// seamTable is table for the hooks, which have no error to return: false for a nil or zero
-// Session, a nil row, or an r that is not a declared Repo.
-func (s *Session) seamTable(r any, row any) (*table, bool) {
-	if s == nil || s.tables == nil || row == nil {
-		return nil, false
-	}
-	if t, ok := s.tables[r]; ok {
-		return t, true
-	}
-	if engine.TableOf(r) == nil {
-		return nil, false
-	}
-	return s.table(r), true
-}
-
-func (s *Session) relState(r relation.Relation) *relState {
-	st, ok := s.rels[r]
-	if !ok {
-		st = &relState{coll: map[any][]any{}, owner: map[any]any{}, fkSnap: map[any]any{}, bSnap: map[any]any{}, links: map[[2]any]bool{}}
-		s.rels[r] = st
-	}
-	return st
-}
-
 // The session as a repo.DB: every statement runs on its transaction, after an autoflush.
 
 func (s *Session) before(ctx context.Context) error {
@@ -341,7 +274,7 @@ func (s *Session) before(ctx context.Context) error {
 	// A load autoflushes once, when it starts (LoadStart): between its statements (a select-in
 	// or subquery after the query that read the parents) a flush would take the fields the
 	// load has set, but not yet reported done, for changes of the caller's.
-	if s.autoflush && !s.flushing && !s.loading {
+	if s.autoflush && !s.flushing && !s.loads.loading {
 		return s.Flush(ctx)
 	}
 	return nil

@@ -35,15 +35,6 @@ func Quote(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
-// QuoteQualified quotes a possibly schema-qualified name given as its parts ("public", "users").
-func QuoteQualified(parts ...string) string {
-	q := make([]string, len(parts))
-	for i, p := range parts {
-		q[i] = Quote(p)
-	}
-	return strings.Join(q, ".")
-}
-
 // Builder accumulates SQL text and its bind arguments; Arg writes the next $n placeholder.
 // The zero value is ready to use.
 type Builder struct {

@@ -18,9 +18,6 @@ func TestQuote(t *testing.T) {
 			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
 		}
 	}
-	if got := QuoteQualified("public", "users"); got != `"public"."users"` {
-		t.Errorf("QuoteQualified = %s", got)
-	}
 }
 
 func TestCheckIdent(t *testing.T) {
