@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/kinship-go/kinship/internal/pipe"
 )
 
 // Untyped is a Repo with its row type erased, every row a *T held in an any: what a unit-of-work
@@ -48,6 +50,11 @@ type Untyped interface {
 	Generated() bool
 	// Insert inserts rows as Insert does.
 	Insert(ctx context.Context, db DB, rows []any) error
+	// InsertStatements returns the INSERTs of rows that Insert sends, one slice per round trip
+	// as it sends them inside a transaction (more than one only for more than 10,000 rows with
+	// a generated key); the Read of each INSERT … RETURNING scans the key into its row. It
+	// checks nothing: the rows must be the table's, and not nil.
+	InsertStatements(rows []any) [][]pipe.Statement
 	// UpdateStatement is the UPDATE of row's columns at positions cols (and its version, if the
 	// table has one), guarded by the key and the version.
 	UpdateStatement(row any, cols []int) (sql string, args []any)
@@ -165,6 +172,14 @@ func (u untyped[T]) Insert(ctx context.Context, db DB, rows []any) error {
 		typed[i] = row.(*T)
 	}
 	return u.r.Insert(ctx, db, typed...)
+}
+
+func (u untyped[T]) InsertStatements(rows []any) [][]pipe.Statement {
+	typed := make([]*T, len(rows))
+	for i, row := range rows {
+		typed[i] = row.(*T)
+	}
+	return u.r.insertStatements(typed)
 }
 
 func (u untyped[T]) UpdateStatement(row any, cols []int) (string, []any) {
