@@ -22,6 +22,8 @@ type Model struct {
 	// byFK holds the relations whose rows a delete cascade removes with one DELETE … WHERE fk =
 	// ANY($1) RETURNING, without loading them first: see leafOf.
 	byFK map[load.Relation]bool
+	// links holds each many-to-many relation's link-row SQL, built once here.
+	links map[load.Relation]*linkSQL
 }
 
 // tableDef is what the model knows of one table.
@@ -31,6 +33,8 @@ type tableDef struct {
 	owns  []load.Relation // relations whose field is on this table's rows
 	holds []load.Relation // relations whose foreign key is on this table's rows (HasMany, HasOne: the child; BelongsTo: the owner)
 	items []load.Relation // relations whose rows are this table's
+	// unlinks deletes the link rows that refer to a row of this table being deleted.
+	unlinks []unlinkSQL
 }
 
 // ModelError reports a model that cannot work, naming the relation or table at fault and what
@@ -105,6 +109,7 @@ func NewModel(parts ...any) (*Model, error) {
 	if err := m.validate(); err != nil {
 		return nil, err
 	}
+	m.linkStatements()
 	return m, nil
 }
 
