@@ -53,9 +53,12 @@ func Batch(ctx context.Context, db DB, stmts []Statement) error {
 	if len(stmts) == 0 {
 		return nil
 	}
-	b := &pgx.Batch{}
-	for _, s := range stmts {
-		b.Queue(s.SQL, s.Args...)
+	// The queued queries in one allocation, not one each as Batch.Queue makes them.
+	queued := make([]pgx.QueuedQuery, len(stmts))
+	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, len(stmts))}
+	for i, s := range stmts {
+		queued[i] = pgx.QueuedQuery{SQL: s.SQL, Arguments: s.Args}
+		b.QueuedQueries[i] = &queued[i]
 	}
 	br := db.SendBatch(ctx, b)
 	for _, s := range stmts {
