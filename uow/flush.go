@@ -55,7 +55,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		return err
 	}
 	f := &flush{s: s, db: s.tx}
-	if err := f.run(ctx, p); err != nil {
+	if err := f.run(ctx, &p); err != nil {
 		f.undo()
 		return err
 	}
@@ -457,30 +457,43 @@ func (f *flush) done() {
 
 // run sends p's steps in order, building each when it is reached; it stops at the first error.
 func (f *flush) run(ctx context.Context, p *plan) error {
-	for i := range p.steps {
-		st := &p.steps[i]
-		if st.relate {
-			// Rows whose owners were just inserted take their keys.
-			for _, t := range p.tables {
-				f.relate(t)
-			}
-		}
-		if st.insert != nil {
-			if err := f.insert(ctx, st.insert, st.rows); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := pipe.Batch(ctx, f.db, f.statements(st.ops)); err != nil {
+	if err := f.send(ctx, p, &p.before); err != nil {
+		return err
+	}
+	for i := range p.inserts {
+		if err := f.send(ctx, p, &p.inserts[i]); err != nil {
 			return err
 		}
 	}
-	return nil
+	return f.send(ctx, p, &p.after)
+}
+
+// send builds st, a step of p, and sends it.
+func (f *flush) send(ctx context.Context, p *plan, st *step) error {
+	if st.relate {
+		// Rows whose owners were just inserted take their keys.
+		for _, t := range p.tables {
+			f.relate(t)
+		}
+	}
+	if st.insert != nil {
+		return f.insert(ctx, st.insert, st.rows)
+	}
+	return pipe.Batch(ctx, f.db, f.statements(st.ops))
 }
 
 // statements builds the statements of a batch step's ops, each with its check.
 func (f *flush) statements(ops []op) []pipe.Statement {
-	var out []pipe.Statement
+	n := 0 // as many statements as there are, or a few more (or fewer: DeleteStatements)
+	for i := range ops {
+		switch o := &ops[i]; o.kind {
+		case opDelete, opDeleteByFK, opLink:
+			n++
+		default:
+			n += len(o.rows) + len(o.pairs)
+		}
+	}
+	out := make([]pipe.Statement, 0, n)
 	for i := range ops {
 		o := &ops[i]
 		switch o.kind {
@@ -504,33 +517,34 @@ func (f *flush) statements(ops []op) []pipe.Statement {
 				return err
 			}})
 		case opUnlinkAll:
+			sql, key := o.link.byItem, o.rel.ItemKey
+			if o.byOwner {
+				sql, key = o.link.byOwner, o.rel.OwnerKey
+			}
 			for _, e := range o.rows {
-				k, _ := o.unlink.key(e.row)
-				out = append(out, pipe.Statement{SQL: o.unlink.sql, Args: []any{k}})
+				k, _ := key(e.row)
+				out = append(out, pipe.Statement{SQL: sql, Args: []any{k}})
 			}
 		case opDelete:
 			out = f.deletes(out, o.t, o.rows)
 		case opUpdate:
-			for _, u := range o.sets {
-				out = f.update(out, o.t, u)
+			for _, e := range o.rows {
+				out = f.update(out, o.t, e)
 			}
 		}
 	}
 	return out
 }
 
-// update appends the UPDATE of u's changed columns, if any.
-func (f *flush) update(out []pipe.Statement, t *table, u rowUpdate) []pipe.Statement {
-	e, cols := u.e, u.cols
-	if cols == nil {
-		cols = t.u.Changed(nil, e.row, e.snap)
-	}
+// update appends the UPDATE of e's changed columns, if any.
+func (f *flush) update(out []pipe.Statement, t *table, e *entry) []pipe.Statement {
+	cols := t.u.Changed(nil, e.row, e.snap)
 	if len(cols) == 0 {
 		return out
 	}
 	sql, args := t.u.UpdateStatement(e.row, cols)
 	f.updated = append(f.updated, tracked{t, e})
-	return append(out, pipe.Statement{SQL: sql, Args: args, Done: stale("update", t.u.Table(), t.u.Key(e.row), 1)})
+	return append(out, pipe.Statement{SQL: sql, Args: args, Done: staleUpdate(t, t.u.Key(e.row))})
 }
 
 // deletes appends the DELETEs of rows, rows of t.
@@ -545,16 +559,27 @@ func (f *flush) deletes(out []pipe.Statement, t *table, rows []*entry) []pipe.St
 		if st.Rows == 1 {
 			key = st.Args[0]
 		}
-		out = append(out, pipe.Statement{SQL: st.SQL, Args: st.Args, Done: stale("delete", t.u.Table(), key, st.Rows)})
+		out = append(out, pipe.Statement{SQL: st.SQL, Args: st.Args, Done: staleDelete(t, key, st.Rows)})
 	}
 	return out
 }
 
-// stale is the check of an UPDATE or DELETE that must affect want rows: ErrStale if it did not.
-func stale(op, table string, key any, want int64) func(pgconn.CommandTag) error {
+// staleUpdate is the check of the UPDATE of t's row with key: ErrStale if it matched no row.
+func staleUpdate(t *table, key any) func(pgconn.CommandTag) error {
+	return func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() != 1 {
+			return &repo.Error{Op: "update", Table: t.u.Table(), Key: key, Err: ErrStale}
+		}
+		return nil
+	}
+}
+
+// staleDelete is the check of a DELETE of want rows of t (the row with key, if one): ErrStale
+// if it deleted fewer.
+func staleDelete(t *table, key any, want int64) func(pgconn.CommandTag) error {
 	return func(tag pgconn.CommandTag) error {
 		if tag.RowsAffected() != want {
-			return &repo.Error{Op: op, Table: table, Key: key, Err: ErrStale}
+			return &repo.Error{Op: "delete", Table: t.u.Table(), Key: key, Err: ErrStale}
 		}
 		return nil
 	}

@@ -33,8 +33,8 @@ type tableDef struct {
 	owns  []load.Relation // relations whose field is on this table's rows
 	holds []load.Relation // relations whose foreign key is on this table's rows (HasMany, HasOne: the child; BelongsTo: the owner)
 	items []load.Relation // relations whose rows are this table's
-	// unlinks deletes the link rows that refer to a row of this table being deleted.
-	unlinks []unlinkSQL
+	// unlinks are the link table columns whose rows go with a row of this table deleted.
+	unlinks []unlink
 }
 
 // ModelError reports a model that cannot work, naming the relation or table at fault and what

@@ -12,13 +12,14 @@ import (
 	"github.com/kinship-go/kinship/internal/sqltext"
 )
 
-// A plan is what a flush sends: its steps, in the order they go, each one round trip. planFlush
-// decides it from the session's state alone, before anything is sent: which rows each step
-// writes, and in what order. A step's statements are built only when it is reached (see
-// flush.run), because the INSERTs of a wave carry the keys that the waves before it generated,
-// and the UPDATEs and link rows after the INSERTs the keys of the rows they now refer to.
+// A plan is what a flush sends: its steps, in the order they go (before, inserts, after), each
+// one round trip. planFlush decides it from the session's state alone, before anything is sent:
+// which rows each step writes, and in what order. A step's statements are built only when it is
+// reached (see flush.run), because the INSERTs of a wave carry the keys that the waves before it
+// generated, and the UPDATEs and link rows after the INSERTs the keys of the rows they now refer
+// to; link rows, which go sorted by their keys, are sorted then too.
 //
-// The steps are always, in this order:
+// The steps are, in this order:
 //
 //  1. one batch before any INSERT: the link rows deleted, the DELETEs (children before
 //     parents), and the UPDATEs that do not need a key this flush generates — so that a row
@@ -36,8 +37,10 @@ import (
 // (its children moved to a new row) cannot give its unique value to a row inserted in the same
 // flush, and two rows cannot swap unique values; flush between such changes.
 type plan struct {
-	tables []*table // the session's tables, parents before children
-	steps  []step
+	tables  []*table // the session's tables, parents before children
+	before  step     // step 1
+	inserts []step   // step 2, a step per wave
+	after   step     // step 3
 }
 
 // A step is one round trip: the pgx batch of ops' statements, or, where insert is set, the
@@ -54,15 +57,16 @@ type step struct {
 
 // An op is statements of a batch step, of one kind, and the rows they write.
 type op struct {
-	kind   opKind
-	t      *table   // the table of rows; for opDeleteByFK, of the rows deleted by foreign key
-	rows   []*entry // opUnlinkAll, opDelete
-	rel    load.Relation
-	sets   []rowUpdate // opUpdate
-	owners []any       // opDeleteByFK: the deleted owners whose rows go
-	pairs  []linkRow   // opUnlink, opLink: rel's link rows
-	link   *linkSQL    // opUnlink, opLink: rel's
-	unlink *unlinkSQL  // opUnlinkAll
+	kind opKind
+	// byOwner: opUnlinkAll goes through the link table's column that refers to rel's owner
+	// (From), not to its rows (To).
+	byOwner bool
+	t       *table   // the table of rows; for opDeleteByFK, of the rows deleted by foreign key
+	rows    []*entry // opUnlinkAll, opDelete, opUpdate
+	rel     load.Relation
+	link    *linkSQL  // opUnlink, opLink, opUnlinkAll: rel's
+	owners  []any     // opDeleteByFK: the deleted owners whose rows go
+	pairs   []linkRow // opUnlink, opLink: rel's link rows
 }
 
 type opKind uint8
@@ -70,19 +74,11 @@ type opKind uint8
 const (
 	opUnlink     opKind = iota // a DELETE per link row of pairs
 	opDeleteByFK               // a DELETE … WHERE fk = ANY($1) RETURNING of the rows of rel's owners
-	opUnlinkAll                // a DELETE per row of the link rows that refer to it, through unlink
+	opUnlinkAll                // a DELETE per row of the link rows of rel that refer to it
 	opDelete                   // the DELETEs of rows (one, or one per row: see DeleteStatements)
-	opUpdate                   // an UPDATE per row of sets, of the columns it changed
+	opUpdate                   // an UPDATE per row, of the columns it changed (if any, by then)
 	opLink                     // one INSERT of every link row of pairs
 )
-
-// A rowUpdate is a row to UPDATE and its changed columns (positions in Columns); nil columns
-// for a row whose changes are known only when its step is built, once it has taken the keys of
-// new rows it refers to.
-type rowUpdate struct {
-	e    *entry
-	cols []int
-}
 
 // A linkRow is a many-to-many link row to insert or delete: an owner and one row of its
 // collection.
@@ -90,9 +86,11 @@ type linkRow struct{ owner, item any }
 
 // linkSQL is the SQL of one many-to-many relation's link rows, built with the model.
 type linkSQL struct {
-	delete string   // the DELETE of one link row: $1 the owner's key, $2 the row's
-	insert string   // the INSERT of link rows, up to VALUES
-	many   sync.Map // number of link rows → their INSERT, built on first use
+	delete  string   // the DELETE of one link row: $1 the owner's key, $2 the row's
+	byOwner string   // the DELETE of the link rows of one owner ($1)
+	byItem  string   // the DELETE of the link rows of one row of the collection ($1)
+	insert  string   // the INSERT of link rows, up to VALUES
+	many    sync.Map // number of link rows → their INSERT, built on first use
 }
 
 // insertOf returns the INSERT of n link rows.
@@ -116,16 +114,16 @@ func (l *linkSQL) insertOf(n int) string {
 	return s
 }
 
-// unlinkSQL deletes the link rows that refer to a row being deleted, through one column of a link
-// table: key returns the value of the row that the column holds.
-type unlinkSQL struct {
-	sql string
-	key func(row any) (any, bool)
+// An unlink is a link table's column whose rows go with a deleted row it refers to: the From
+// column of rel (byOwner) or its To.
+type unlink struct {
+	rel     load.Relation
+	byOwner bool
 }
 
-// linkStatements builds the SQL of the model's link tables: each many-to-many relation's, and
-// each table's DELETEs of the link rows that refer to its rows (once per link table and column,
-// where two relations go through one link table).
+// linkStatements builds the SQL of the model's link tables, each many-to-many relation's, and
+// gives each table the link table columns whose rows go with its rows (once per link table and
+// column, where two relations go through one link table).
 func (m *Model) linkStatements() {
 	m.links = map[load.Relation]*linkSQL{}
 	for _, r := range m.rels {
@@ -135,8 +133,10 @@ func (m *Model) linkStatements() {
 		link := r.Link()
 		table, from, to := sqltext.Quote(link.Table), sqltext.Quote(link.From), sqltext.Quote(link.To)
 		m.links[r] = &linkSQL{
-			delete: "DELETE FROM " + table + " WHERE " + from + " = $1 AND " + to + " = $2",
-			insert: "INSERT INTO " + table + " (" + from + ", " + to + ") VALUES ",
+			delete:  "DELETE FROM " + table + " WHERE " + from + " = $1 AND " + to + " = $2",
+			byOwner: "DELETE FROM " + table + " WHERE " + from + " = $1",
+			byItem:  "DELETE FROM " + table + " WHERE " + to + " = $1",
+			insert:  "INSERT INTO " + table + " (" + from + ", " + to + ") VALUES ",
 		}
 	}
 	for _, t := range m.tables {
@@ -149,21 +149,18 @@ func (m *Model) linkStatements() {
 			c, _ := r.Other()
 			link := r.Link()
 			var col string
-			var key func(any) (any, bool)
+			var byOwner bool
 			switch t.u.Repo() {
 			case o.Repo():
-				col, key = link.From, r.OwnerKey
+				col, byOwner = link.From, true
 			case c.Repo():
-				col, key = link.To, r.ItemKey
+				col = link.To
 			default:
 				continue
 			}
 			if id := link.Table + "." + col; !done[id] {
 				done[id] = true
-				t.unlinks = append(t.unlinks, unlinkSQL{
-					sql: "DELETE FROM " + sqltext.Quote(link.Table) + " WHERE " + sqltext.Quote(col) + " = $1",
-					key: key,
-				})
+				t.unlinks = append(t.unlinks, unlink{r, byOwner})
 			}
 		}
 	}
@@ -172,13 +169,16 @@ func (m *Model) linkStatements() {
 // planFlush decides what a flush sends (see plan), from the session's tables and relations as
 // fix-up and the delete cascades left them; it sends nothing. New rows of a table that refer to
 // each other in a cycle cannot be inserted in any order: that is an error, found before any SQL.
-func (s *Session) planFlush() (*plan, error) {
+func (s *Session) planFlush() (plan, error) {
 	tables := s.ordered()
-	p := &plan{tables: tables}
-	early := step{ops: s.linkOps(nil, false)}
+	p := plan{tables: tables}
+	early := &p.before
+	early.ops = s.linkOps(nil, false)
 	var waiting []tracked // clean rows whose foreign keys wait for rows this flush inserts
-	var updates []tracked // the other clean rows
+	var updates []op      // the UPDATEs of the other clean rows that changed
+	var scratch []int     // the columns a row changed, to tell whether it did
 	lateRank := -1        // deletes of tables ranked up to this wait for step 3
+	afterRank := -1       // deletes of tables ranked up to this (and above lateRank) follow the UPDATEs
 	deleting := map[*table]bool{}
 	for _, t := range tables {
 		deleting[t] = hasDeleted(t)
@@ -191,64 +191,56 @@ func (s *Session) planFlush() (*plan, error) {
 				lateRank = max(lateRank, s.refersTo(t, e, deleting, false))
 				continue
 			}
-			updates = append(updates, tracked{t, e})
+			// Deletes go before the UPDATEs, so that an updated row can take a deleted row's
+			// unique value — except the deletes of rows an UPDATE moves rows away from (and of
+			// the tables ranked above theirs, parents of what they hold), which must follow it.
+			afterRank = max(afterRank, s.refersTo(t, e, deleting, true))
+			if scratch = t.u.Changed(scratch[:0], e.row, e.snap); len(scratch) > 0 {
+				updates = updateOp(updates, t, e)
+			}
 		}
 	}
-	// Deletes go before the UPDATEs, so that an updated row can take a deleted row's unique
-	// value — except the deletes of rows an UPDATE moves rows away from (and of the tables
-	// ranked above theirs, parents of what they hold), which must follow it.
-	afterRank := lateRank
-	for _, x := range updates {
-		afterRank = max(afterRank, s.refersTo(x.t, x.e, deleting, true))
-	}
+	afterRank = max(afterRank, lateRank)
 	for i := len(tables) - 1; i >= 0; i-- {
 		if t := tables[i]; rank(t) > afterRank {
 			early.ops = s.deleteOps(early.ops, t)
 		}
 	}
-	early.ops = updateOps(early.ops, updates, true)
+	early.ops = append(early.ops, updates...)
 	for i := len(tables) - 1; i >= 0; i-- {
 		if t := tables[i]; rank(t) > lateRank && rank(t) <= afterRank {
 			early.ops = s.deleteOps(early.ops, t)
 		}
 	}
-	p.steps = append(p.steps, early)
 	for _, t := range tables {
 		var err error
-		if p.steps, err = s.waves(p.steps, t); err != nil {
-			return nil, err
+		if p.inserts, err = s.waves(p.inserts, t, len(tables)); err != nil {
+			return plan{}, err
 		}
 	}
-	late := step{relate: true}
-	late.ops = updateOps(late.ops, waiting, false)
+	late := &p.after
+	late.relate = true
+	for _, x := range waiting {
+		late.ops = updateOp(late.ops, x.t, x.e)
+	}
 	late.ops = s.linkOps(late.ops, true)
 	for i := len(tables) - 1; i >= 0; i-- {
 		if t := tables[i]; rank(t) <= lateRank {
 			late.ops = s.deleteOps(late.ops, t)
 		}
 	}
-	p.steps = append(p.steps, late)
 	return p, nil
 }
 
-// updateOps appends the UPDATEs of rows, one op per run of rows of one table. With now, rows are
-// as they will be sent: the columns each changed are found here, and a row that changed none has
-// no UPDATE; otherwise each row's columns are found when its step is built.
-func updateOps(ops []op, rows []tracked, now bool) []op {
-	for _, x := range rows {
-		u := rowUpdate{e: x.e}
-		if now {
-			if u.cols = x.t.u.Changed(nil, x.e.row, x.e.snap); len(u.cols) == 0 {
-				continue
-			}
-		}
-		if n := len(ops); n > 0 && ops[n-1].kind == opUpdate && ops[n-1].t == x.t {
-			ops[n-1].sets = append(ops[n-1].sets, u)
-			continue
-		}
-		ops = append(ops, op{kind: opUpdate, t: x.t, sets: []rowUpdate{u}})
+// updateOp appends the UPDATE of e, a row of t, to ops: to the last op if it updates t. The
+// columns it changed are found when its step is built: a row waiting for a new row's key has
+// changed them only then.
+func updateOp(ops []op, t *table, e *entry) []op {
+	if n := len(ops); n > 0 && ops[n-1].kind == opUpdate && ops[n-1].t == t {
+		ops[n-1].rows = append(ops[n-1].rows, e)
+		return ops
 	}
-	return ops
+	return append(ops, op{kind: opUpdate, t: t, rows: []*entry{e}})
 }
 
 // deleteOps appends the DELETEs of t's deleted rows: first the rows of theirs that cascades
@@ -268,8 +260,8 @@ func (s *Session) deleteOps(ops []op, t *table) []op {
 		ops = append(ops, op{kind: opDeleteByFK, t: ct, rel: r, owners: owners})
 	}
 	if t.def != nil {
-		for i := range t.def.unlinks {
-			ops = append(ops, op{kind: opUnlinkAll, t: t, rows: rows, unlink: &t.def.unlinks[i]})
+		for _, u := range t.def.unlinks {
+			ops = append(ops, op{kind: opUnlinkAll, byOwner: u.byOwner, t: t, rows: rows, rel: u.rel, link: s.model.links[u.rel]})
 		}
 	}
 	return append(ops, op{kind: opDelete, t: t, rows: rows})
@@ -308,8 +300,12 @@ func (s *Session) linkOps(ops []op, insert bool) []op {
 
 // waves appends the INSERT steps of t's new rows: one, or one per wave when rows refer to new
 // rows of the same table, each wave the rows that refer to none of the rows not inserted yet.
-func (s *Session) waves(steps []step, t *table) ([]step, error) {
+// The first appended makes room for tables steps.
+func (s *Session) waves(steps []step, t *table, tables int) ([]step, error) {
 	pending := sortedEntries(t, stNew)
+	if len(pending) > 0 && steps == nil {
+		steps = make([]step, 0, tables)
+	}
 	for len(pending) > 0 {
 		var wave, later []*entry
 		for _, e := range pending {

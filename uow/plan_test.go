@@ -58,7 +58,7 @@ func planned(t *testing.T, s *Session) *plan {
 	require.NoError(t, s.prepare(context.Background()))
 	p, err := s.planFlush()
 	require.NoError(t, err)
-	return p
+	return &p
 }
 
 // send runs p on db as Flush does: undone on failure, recorded as written otherwise.
@@ -129,7 +129,7 @@ func TestPlanDeletesBeforeInserts(t *testing.T) {
 	other.Label = "old"
 
 	p := planned(t, s)
-	require.Equal(t, `batch: delete codes a; unlink "employee_skills"."employee_id" of Drifter; delete employees Drifter; update codes b label;
+	require.Equal(t, `batch: delete codes a; unlink employee_skills.employee_id of Drifter; delete employees Drifter; update codes b label;
 insert employees: Drifter
 insert codes: a
 relate; batch:
@@ -261,7 +261,7 @@ relate; batch: update employees Milton;
 // String describes a plan a line per step, rows by name.
 func (p *plan) String() string {
 	var b strings.Builder
-	for _, st := range p.steps {
+	for _, st := range append(append([]step{p.before}, p.inserts...), p.after) {
 		if st.insert != nil {
 			fmt.Fprintf(&b, "insert %s: %s\n", st.insert.u.Table(), nameList(st.rows))
 			continue
@@ -297,17 +297,19 @@ func (o op) String() string {
 		}
 		return "delete " + o.t.u.Table() + " of " + strings.Join(owners, " ") + " by " + o.rel.Label()
 	case opUnlinkAll:
-		table, _, _ := strings.Cut(strings.TrimPrefix(o.unlink.sql, "DELETE FROM "), " WHERE ")
-		_, col, _ := strings.Cut(o.unlink.sql, " WHERE ")
-		col, _, _ = strings.Cut(col, " = ")
-		return "unlink " + table + "." + col + " of " + nameList(o.rows)
+		link := o.rel.Link()
+		col := link.To
+		if o.byOwner {
+			col = link.From
+		}
+		return "unlink " + link.Table + "." + col + " of " + nameList(o.rows)
 	case opDelete:
 		return "delete " + o.t.u.Table() + " " + nameList(o.rows)
 	case opUpdate:
-		var rows []string
-		for _, u := range o.sets {
-			row := nameOf(u.e.row)
-			for _, c := range u.cols {
+		var rows []string // with the columns they changed so far
+		for _, e := range o.rows {
+			row := nameOf(e.row)
+			for _, c := range o.t.u.Changed(nil, e.row, e.snap) {
 				row += " " + o.t.u.ColumnName(c)
 			}
 			rows = append(rows, row)
