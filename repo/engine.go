@@ -1,12 +1,12 @@
 package repo
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/kinship-go/kinship/internal/engine"
+	"github.com/kinship-go/kinship/internal/pipe"
 )
 
 // view is the engine view of a Repo (see package internal/engine): what the relation core, the
@@ -144,12 +144,12 @@ func (u view[T]) KeyAssigned(row any) bool {
 
 func (u view[T]) Generated() bool { return u.r.serial != nil }
 
-func (u view[T]) Insert(ctx context.Context, db engine.DB, rows []any) error {
+func (u view[T]) InsertStatements(rows []any) [][]pipe.Statement {
 	typed := make([]*T, len(rows))
 	for i, row := range rows {
 		typed[i] = row.(*T)
 	}
-	return u.r.Insert(ctx, db, typed...)
+	return u.r.insertStatements(typed)
 }
 
 func (u view[T]) UpdateStatement(row any, cols []int) (string, []any) {

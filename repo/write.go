@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,20 +55,10 @@ func (r *Repo[T]) Insert(ctx context.Context, db DB, rows ...*T) error {
 	if err := r.writing(db, rows); err != nil {
 		return &Error{Op: "insert", Table: r.table, Err: err}
 	}
-	var err error
-	switch {
-	case len(rows) == 0:
+	if len(rows) == 0 {
 		return nil
-	case len(rows) == 1 && r.serial != nil:
-		err = db.QueryRow(ctx, r.insertSQL, r.args(nil, rows, r.writes)...).Scan(r.serial.addr(rows[0]))
-	case len(rows) == 1:
-		_, err = db.Exec(ctx, r.insertSQL, r.args(nil, rows, r.writes)...)
-	case r.serial != nil:
-		err = r.insertGenerated(ctx, db, rows)
-	default:
-		err = r.send(ctx, db, rows, r.writes, r.insertStatement, nil)
 	}
-	if err != nil {
+	if err := r.sendInsert(ctx, db, r.insertStatements(rows)); err != nil {
 		r.clearSerial(rows)
 		return &Error{Op: "insert", Table: r.table, Err: err}
 	}
@@ -82,19 +73,74 @@ func (r *Repo[T]) Insert(ctx context.Context, db DB, rows ...*T) error {
 // 10,000, a 1 ms network round trip adds 0.1 µs a row.
 const insertBatch = 10_000
 
-// insertGenerated inserts rows, each by its own INSERT … RETURNING, insertBatch statements a
-// round trip, all of them in one transaction.
-func (r *Repo[T]) insertGenerated(ctx context.Context, db DB, rows []*T) error {
+// insertStatements builds the INSERTs of rows, one slice per round trip as Insert sends them in
+// a transaction: the one builder of Insert and of a unit of work's flush. A table whose key the
+// client assigns gets multi-row INSERTs of at most MaxParams bind parameters each, all in one
+// round trip. A table whose key the database generates gets one INSERT … RETURNING per row (the
+// statement prepared at declaration), insertBatch of them a round trip, each statement's Read
+// scanning its key into its row: statement i returns row i's key, whatever made it.
+func (r *Repo[T]) insertStatements(rows []*T) [][]pipe.Statement {
+	if len(rows) == 0 {
+		return nil
+	}
+	if r.serial == nil {
+		return [][]pipe.Statement{r.chunks(rows, r.writes, r.insertStatement, nil)}
+	}
+	trips := make([][]pipe.Statement, 0, (len(rows)+insertBatch-1)/insertBatch)
+	for start := 0; start < len(rows); start += insertBatch {
+		trips = append(trips, r.generatedStatements(rows[start:min(start+insertBatch, len(rows))], start, len(rows) == 1))
+	}
+	return trips
+}
+
+// generatedStatements is one INSERT … RETURNING per row of rows, whose Reads scan the key that
+// statement i returns into rows[i]; first is the index of rows[0] among the rows inserted, for
+// errors. A statement that returns no row is an error: the database inserted nothing (a BEFORE
+// INSERT trigger that returned NULL); pgx.ErrNoRows, as QueryRow reports it, for a lone row.
+func (r *Repo[T]) generatedStatements(rows []*T, first int, lone bool) []pipe.Statement {
+	w := len(r.writes)
+	args := r.args(make([]any, 0, len(rows)*w), rows, r.writes)
+	// pipe.Send reads the statements' results in order and stops at the first error, so one
+	// reader walking rows serves every statement.
+	next := 0
+	read := func(res pgx.Rows) error {
+		row := rows[next]
+		next++
+		if !res.Next() {
+			if err := res.Err(); err != nil {
+				return err
+			}
+			if lone {
+				return pgx.ErrNoRows
+			}
+			return fmt.Errorf("row %d: INSERT … RETURNING returned no key: the database inserted nothing (a BEFORE INSERT trigger that returned NULL?)", first+next-1)
+		}
+		return res.Scan(r.serial.addr(row))
+	}
+	stmts := make([]pipe.Statement, len(rows))
+	for i := range stmts {
+		stmts[i] = pipe.Statement{SQL: r.insertSQL, Args: args[i*w : (i+1)*w : (i+1)*w], Read: read}
+	}
+	return stmts
+}
+
+// sendInsert sends the round trips of insertStatements. More than one (more than insertBatch
+// rows with a generated key) go inside one transaction: db's own if it is in one already (a
+// pgx.Tx, a unit-of-work session, a connection inside BEGIN), else one that sendInsert begins
+// and commits. A DB that is in no transaction it can tell and cannot begin one gets every
+// statement in one batch, one implicit transaction, whatever the memory it takes.
+func (r *Repo[T]) sendInsert(ctx context.Context, db DB, trips [][]pipe.Statement) error {
+	if len(trips) == 1 {
+		return pipe.Send(ctx, db, trips[0])
+	}
 	b, canBegin := db.(beginner)
 	inTx := inTransaction(db)
-	if len(rows) <= insertBatch || !canBegin && !inTx {
-		// One batch is one implicit transaction; a DB that is in no transaction it can tell and
-		// cannot begin one gets every row in that one batch, whatever the memory it takes.
-		return r.sendGenerated(ctx, db, rows, 0)
+	if !canBegin && !inTx {
+		return pipe.Send(ctx, db, slices.Concat(trips...))
 	}
 	each := func(db DB) error {
-		for start := 0; start < len(rows); start += insertBatch {
-			if err := r.sendGenerated(ctx, db, rows[start:min(start+insertBatch, len(rows))], start); err != nil {
+		for _, stmts := range trips {
+			if err := pipe.Send(ctx, db, stmts); err != nil {
 				return err
 			}
 		}
@@ -118,32 +164,6 @@ func (r *Repo[T]) insertGenerated(ctx context.Context, db DB, rows []*T) error {
 // makes a savepoint, but it is in a transaction already).
 type beginner interface {
 	Begin(context.Context) (pgx.Tx, error)
-}
-
-// sendGenerated sends one INSERT … RETURNING per row in one batch and scans the key statement i
-// returns into rows[i]; first is the index of rows[0] in Insert's rows, for errors.
-func (r *Repo[T]) sendGenerated(ctx context.Context, db DB, rows []*T, first int) error {
-	w := len(r.writes)
-	args := r.args(make([]any, 0, len(rows)*w), rows, r.writes)
-	// pipe.Send reads the statements' results in order and stops at the first error, so one
-	// reader walking rows serves every statement.
-	next := 0
-	read := func(res pgx.Rows) error {
-		row := rows[next]
-		next++
-		if !res.Next() {
-			if err := res.Err(); err != nil {
-				return err
-			}
-			return fmt.Errorf("row %d: INSERT … RETURNING returned no key: the database inserted nothing (a BEFORE INSERT trigger that returned NULL?)", first+next-1)
-		}
-		return res.Scan(r.serial.addr(row))
-	}
-	stmts := make([]pipe.Statement, len(rows))
-	for i := range stmts {
-		stmts[i] = pipe.Statement{SQL: r.insertSQL, Args: args[i*w : (i+1)*w : (i+1)*w], Read: read}
-	}
-	return pipe.Send(ctx, db, stmts)
 }
 
 // inTransaction reports whether db is known to run its statements inside a transaction block:
@@ -236,10 +256,15 @@ func (r *Repo[T]) cached(c *sync.Map, key int, build func() string) string {
 	return s
 }
 
-// send writes rows in chunks of at most MaxParams arguments, all in one round trip: stmt(n) is
+// send writes rows in chunks of at most MaxParams arguments, all in one round trip: see chunks.
+func (r *Repo[T]) send(ctx context.Context, db DB, rows []*T, cols []*column[T], stmt func(int) string, read func(pgx.Rows, []*T) error) error {
+	return pipe.Send(ctx, db, r.chunks(rows, cols, stmt, read))
+}
+
+// chunks is the statements that write rows in chunks of at most MaxParams arguments: stmt(n) is
 // the statement for n rows, and read, if not nil, consumes what each statement returns for its
 // chunk.
-func (r *Repo[T]) send(ctx context.Context, db DB, rows []*T, cols []*column[T], stmt func(int) string, read func(pgx.Rows, []*T) error) error {
+func (r *Repo[T]) chunks(rows []*T, cols []*column[T], stmt func(int) string, read func(pgx.Rows, []*T) error) []pipe.Statement {
 	per := sqltext.MaxParams / max(len(cols), 1)
 	var stmts []pipe.Statement
 	for start := 0; start < len(rows); start += per {
@@ -250,7 +275,7 @@ func (r *Repo[T]) send(ctx context.Context, db DB, rows []*T, cols []*column[T],
 		}
 		stmts = append(stmts, s)
 	}
-	return pipe.Send(ctx, db, stmts)
+	return stmts
 }
 
 // args appends the values of cols in each of rows.

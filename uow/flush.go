@@ -8,8 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/kinship-go/kinship/internal/pipe"
 	"github.com/kinship-go/kinship/internal/relation"
-	"github.com/kinship-go/kinship/internal/sqltext"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -46,6 +46,25 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	s.flushing = true
 	defer func() { s.flushing = false }()
+	if err := s.prepare(ctx); err != nil {
+		return err
+	}
+	p, err := s.planFlush()
+	if err != nil {
+		return err
+	}
+	f := &flush{s: s, db: s.tx}
+	if err := f.run(ctx, &p); err != nil {
+		f.undo()
+		return err
+	}
+	f.done()
+	return nil
+}
+
+// prepare does what a flush does before it plans: it loads what assignments replaced, brings
+// relations in step, applies the delete cascades and refuses orphans.
+func (s *Session) prepare(ctx context.Context) error {
 	s.byFK = nil
 	if err := s.loadAssigned(ctx); err != nil {
 		return err
@@ -60,16 +79,7 @@ func (s *Session) Flush(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := s.checkOrphans(); err != nil {
-		return err
-	}
-	f := &flush{s: s}
-	if err := f.run(ctx); err != nil {
-		f.undo()
-		return err
-	}
-	f.done()
-	return nil
+	return s.checkOrphans()
 }
 
 // loadAssigned loads, before the flush decides anything, the members of every collection (or
@@ -356,9 +366,11 @@ func rank(t *table) int {
 	return t.def.rank
 }
 
-// flush is one flush's plan and what it changed, to undo on failure.
+// flush is one flush under way: where it sends its plan, and what it changed, to undo on
+// failure or record when done.
 type flush struct {
 	s        *Session
+	db       pipe.DB          // the session's transaction
 	saved    map[any]savedRow // rows the flush changed (keys, foreign keys), as they were
 	inserted []tracked
 	updated  []tracked
@@ -442,256 +454,161 @@ func (f *flush) done() {
 	}
 }
 
-// A batch is statements sent in one round trip, each with the check of its command tag.
-type batch struct {
-	b      pgx.Batch
-	checks []func(rows int64) error
-	reads  map[int]func(pgx.Rows) error // by position: statements whose rows are read
-}
-
-func (b *batch) queue(sql string, args []any, check func(int64) error) {
-	b.b.Queue(sql, args...)
-	b.checks = append(b.checks, check)
-}
-
-// queueRead queues a statement whose rows read consumes.
-func (b *batch) queueRead(sql string, args []any, read func(pgx.Rows) error) {
-	if b.reads == nil {
-		b.reads = map[int]func(pgx.Rows) error{}
-	}
-	b.reads[len(b.checks)] = read
-	b.queue(sql, args, nil)
-}
-
-func (b *batch) send(ctx context.Context, tx pgx.Tx) error {
-	if b.b.Len() == 0 {
-		return nil
-	}
-	br := tx.SendBatch(ctx, &b.b)
-	for i, check := range b.checks {
-		var err error
-		if read, ok := b.reads[i]; ok {
-			var rows pgx.Rows
-			if rows, err = br.Query(); err == nil {
-				err = read(rows)
-				rows.Close()
-			}
-		} else {
-			var tag pgconn.CommandTag
-			if tag, err = br.Exec(); err == nil {
-				err = check(tag.RowsAffected())
-			}
-		}
-		if err != nil {
-			br.Close()
-			return err
-		}
-	}
-	return br.Close()
-}
-
-// run sends the flush in three steps:
-//
-//  1. one batch before any INSERT: the link rows deleted, the DELETEs (children before
-//     parents), and the UPDATEs that do not need a key this flush generates — so that a row
-//     deleted frees its unique values (and its key) for a row updated or inserted in the same
-//     flush. The DELETEs of rows that an UPDATE moves rows away from (and of every table ranked
-//     above theirs, so that children still go first) follow the UPDATEs;
-//  2. the INSERTs, parents before children, one round trip per table (per level of a
-//     self-referential one), each parent's generated keys copied into its children in between;
-//  3. one batch after them: the UPDATEs that point rows at rows just inserted, the link rows
-//     inserted, and the DELETEs of rows that were still referred to by rows those UPDATEs move
-//     away (with every table ranked above them, so that children still go first).
-//
-// Where a step has nothing to send it costs nothing. What this order cannot do: a row deleted
-// in step 3 (its children moved to a new row) cannot give its unique value to a row inserted in
-// the same flush, and two rows cannot swap unique values; flush between such changes.
-func (f *flush) run(ctx context.Context) error {
-	s := f.s
-	tables := s.ordered()
-	early, late := &batch{}, &batch{}
-	f.queueLinks(early.queue, false)
-	var waiting []tracked // clean rows whose foreign keys wait for rows this flush inserts
-	var updates []tracked // the other clean rows
-	lateRank := -1        // deletes of tables ranked up to this wait for step 3
-	deleting := map[*table]bool{}
-	for _, t := range tables {
-		deleting[t] = hasDeleted(t)
-	}
-	for _, t := range tables {
-		for _, e := range sortedEntries(t, stClean) {
-			if f.waitsForNew(t, e) {
-				// Its UPDATE goes last, so the rows it refers to must be deleted after it.
-				waiting = append(waiting, tracked{t, e})
-				lateRank = max(lateRank, f.refersTo(t, e, deleting, false))
-				continue
-			}
-			updates = append(updates, tracked{t, e})
-		}
-	}
-	// Deletes go before the UPDATEs, so that an updated row can take a deleted row's unique
-	// value — except the deletes of rows an UPDATE moves rows away from (and of the tables
-	// ranked above theirs, parents of what they hold), which must follow it.
-	afterRank := lateRank
-	for _, x := range updates {
-		afterRank = max(afterRank, f.refersTo(x.t, x.e, deleting, true))
-	}
-	for i := len(tables) - 1; i >= 0; i-- {
-		if t := tables[i]; rank(t) > afterRank {
-			f.queueDeletes(early, t)
-		}
-	}
-	for _, x := range updates {
-		f.queueUpdate(early, x.t, x.e)
-	}
-	for i := len(tables) - 1; i >= 0; i-- {
-		if t := tables[i]; rank(t) > lateRank && rank(t) <= afterRank {
-			f.queueDeletes(early, t)
-		}
-	}
-	if err := early.send(ctx, s.tx); err != nil {
+// run sends p's steps in order, building each when it is reached; it stops at the first error.
+func (f *flush) run(ctx context.Context, p *plan) error {
+	if err := f.send(ctx, p, &p.before); err != nil {
 		return err
 	}
-	for _, t := range tables {
-		if err := f.insert(ctx, t); err != nil {
+	for i := range p.inserts {
+		if err := f.send(ctx, p, &p.inserts[i]); err != nil {
 			return err
 		}
 	}
-	// Rows whose owners were just inserted take their keys.
-	for _, t := range tables {
-		f.relate(t)
-	}
-	for _, x := range waiting {
-		f.queueUpdate(late, x.t, x.e)
-	}
-	f.queueLinks(late.queue, true)
-	for i := len(tables) - 1; i >= 0; i-- {
-		if t := tables[i]; rank(t) <= lateRank {
-			f.queueDeletes(late, t)
-		}
-	}
-	return late.send(ctx, s.tx)
+	return f.send(ctx, p, &p.after)
 }
 
-// waitsForNew reports whether e refers, through one of its relations, to a row not inserted
-// yet: e's UPDATE needs that row's key.
-func (f *flush) waitsForNew(t *table, e *entry) bool {
-	if t.def == nil {
-		return false
-	}
-	for _, r := range t.def.holds {
-		p := f.ownerOf(r, e.row)
-		if p == nil {
-			continue
-		}
-		// The row referred to is one of the relation's owner table (for BelongsTo, its other).
-		pt, other := f.s.tablesOf(r)
-		if r.Shape() == relation.BelongsTo {
-			pt = other
-		}
-		if pe, ok := pt.entries[p]; ok && pe.state == stNew {
-			return true
+// send builds st, a step of p, and sends it.
+func (f *flush) send(ctx context.Context, p *plan, st *step) error {
+	if st.relate {
+		// Rows whose owners were just inserted take their keys.
+		for _, t := range p.tables {
+			f.relate(t)
 		}
 	}
-	return false
+	if st.insert != nil {
+		return f.insert(ctx, st.insert, st.rows)
+	}
+	return pipe.Batch(ctx, f.db, f.statements(st.ops))
 }
 
-// refersTo returns the highest rank of the tables with rows to delete that e refers to, as
-// the database has it, through its relations — with changed, only through foreign keys its
-// UPDATE changes — or -1.
-func (f *flush) refersTo(t *table, e *entry, deleting map[*table]bool, changed bool) int {
-	top := -1
-	if t.def == nil {
-		return top
+// statements builds the statements of a batch step's ops, each with its check.
+func (f *flush) statements(ops []op) []pipe.Statement {
+	n := 0 // as many statements as there are, or a few more (or fewer: DeleteStatements)
+	for i := range ops {
+		switch o := &ops[i]; o.kind {
+		case opDelete, opDeleteByFK, opLink:
+			n++
+		default:
+			n += len(o.rows) + len(o.pairs)
+		}
 	}
-	for _, r := range t.def.holds {
-		fk := r.ItemKey
-		owner, other := f.s.tablesOf(r)
-		if r.Shape() == relation.BelongsTo {
-			fk, owner = r.OwnerKey, other
-		}
-		if !deleting[owner] {
-			continue
-		}
-		if changed {
-			was, _ := fk(e.snap)
-			now, _ := fk(e.row)
-			if was == now {
-				continue
+	out := make([]pipe.Statement, 0, n)
+	for i := range ops {
+		o := &ops[i]
+		switch o.kind {
+		case opUnlink:
+			for _, k := range linkKeys(o) {
+				out = append(out, pipe.Statement{SQL: o.link.delete, Args: []any{k.owner, k.item}})
+			}
+		case opLink:
+			keys := linkKeys(o)
+			args := make([]any, 0, 2*len(keys))
+			for _, k := range keys {
+				args = append(args, k.owner, k.item)
+			}
+			out = append(out, pipe.Statement{SQL: o.link.insertOf(len(keys)), Args: args})
+		case opDeleteByFK:
+			sql, args, keys := o.rel.DeleteByFK(o.owners)
+			ct := o.t
+			out = append(out, pipe.Statement{SQL: sql, Args: args, Read: func(rows pgx.Rows) error {
+				deleted, err := keys(rows)
+				f.goneByFK = append(f.goneByFK, goneRows{ct, deleted})
+				return err
+			}})
+		case opUnlinkAll:
+			sql, key := o.link.byItem, o.rel.ItemKey
+			if o.byOwner {
+				sql, key = o.link.byOwner, o.rel.OwnerKey
+			}
+			for _, e := range o.rows {
+				k, _ := key(e.row)
+				out = append(out, pipe.Statement{SQL: sql, Args: []any{k}})
+			}
+		case opDelete:
+			out = f.deletes(out, o.t, o.rows)
+		case opUpdate:
+			for _, e := range o.rows {
+				out = f.update(out, o.t, e)
 			}
 		}
-		top = max(top, rank(owner))
 	}
-	return top
+	return out
 }
 
-func hasDeleted(t *table) bool {
-	for _, e := range t.entries {
-		if e.state == stDeleted {
-			return true
-		}
-	}
-	return false
-}
-
-// queueUpdate queues the UPDATE of e's changed columns, if any.
-func (f *flush) queueUpdate(b *batch, t *table, e *entry) {
+// update appends the UPDATE of e's changed columns, if any.
+func (f *flush) update(out []pipe.Statement, t *table, e *entry) []pipe.Statement {
 	cols := t.u.Changed(nil, e.row, e.snap)
 	if len(cols) == 0 {
-		return
+		return out
 	}
 	sql, args := t.u.UpdateStatement(e.row, cols)
-	key := t.u.Key(e.row)
-	table := t.u.Table()
-	b.queue(sql, args, func(n int64) error {
-		if n != 1 {
-			return &repo.Error{Op: "update", Table: table, Key: key, Err: ErrStale}
-		}
-		return nil
-	})
 	f.updated = append(f.updated, tracked{t, e})
+	return append(out, pipe.Statement{SQL: sql, Args: args, Done: staleUpdate(t, t.u.Key(e.row))})
 }
 
-// queueDeletes queues the DELETEs of t's deleted rows, after their link rows.
-func (f *flush) queueDeletes(b *batch, t *table) {
-	rows := sortedEntries(t, stDeleted)
-	if len(rows) == 0 {
-		return
-	}
-	// The rows of deleted owners that cascades delete by foreign key go first, after the rows
-	// of their table the session deleted one by one (tables ranked below go first).
-	for _, r := range f.s.model.rels {
-		owners := f.s.byFK[r]
-		if o, _ := r.Owner(); len(owners) == 0 || o.Repo() != t.u.Repo() {
-			continue
-		}
-		_, ct := f.s.tablesOf(r)
-		sql, args, keys := r.DeleteByFK(owners)
-		b.queueRead(sql, args, func(rows pgx.Rows) error {
-			deleted, err := keys(rows)
-			f.goneByFK = append(f.goneByFK, goneRows{ct, deleted})
-			return err
-		})
-	}
-	f.queueUnlinkAll(b.queue, t, rows)
+// deletes appends the DELETEs of rows, rows of t.
+func (f *flush) deletes(out []pipe.Statement, t *table, rows []*entry) []pipe.Statement {
 	list := make([]any, len(rows))
 	for i, e := range rows {
 		list[i] = e.row
 		f.deleted = append(f.deleted, tracked{t, e})
 	}
 	for _, st := range t.u.DeleteStatements(list) {
-		table, want := t.u.Table(), st.Rows
 		var key any
-		if want == 1 {
+		if st.Rows == 1 {
 			key = st.Args[0]
 		}
-		b.queue(st.SQL, st.Args, func(n int64) error {
-			if n != want {
-				return &repo.Error{Op: "delete", Table: table, Key: key, Err: ErrStale}
-			}
-			return nil
-		})
+		out = append(out, pipe.Statement{SQL: st.SQL, Args: st.Args, Done: staleDelete(t, key, st.Rows)})
 	}
+	return out
+}
+
+// staleUpdate is the check of the UPDATE of t's row with key: ErrStale if it matched no row.
+func staleUpdate(t *table, key any) func(pgconn.CommandTag) error {
+	return func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() != 1 {
+			return &repo.Error{Op: "update", Table: t.u.Table(), Key: key, Err: ErrStale}
+		}
+		return nil
+	}
+}
+
+// staleDelete is the check of a DELETE of want rows of t (the row with key, if one): ErrStale
+// if it deleted fewer.
+func staleDelete(t *table, key any, want int64) func(pgconn.CommandTag) error {
+	return func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() != want {
+			return &repo.Error{Op: "delete", Table: t.u.Table(), Key: key, Err: ErrStale}
+		}
+		return nil
+	}
+}
+
+// insert writes rows, one wave of t's new rows, after giving them the keys of the rows they
+// refer to that have keys by now.
+func (f *flush) insert(ctx context.Context, t *table, wave []*entry) error {
+	rows := make([]any, len(wave))
+	for i, e := range wave {
+		if t.def != nil {
+			for _, r := range t.def.holds {
+				f.relateOne(t, r, e, true)
+			}
+		}
+		f.save(t, e.row)
+		rows[i] = e.row
+	}
+	for _, stmts := range t.u.InsertStatements(rows) {
+		if err := pipe.Send(ctx, f.db, stmts); err != nil {
+			return &repo.Error{Op: "insert", Table: t.u.Table(), Err: err}
+		}
+	}
+	for _, e := range wave {
+		t.index.Put(e.row)
+		f.inserted = append(f.inserted, tracked{t, e})
+		// Clean for the waves and tables after; undone if the flush fails.
+		e.state, e.snap = stClean, t.u.Clone(e.row)
+	}
+	return nil
 }
 
 // sortedEntries returns t's rows in any of states, in the order they were first tracked.
@@ -704,15 +621,6 @@ func sortedEntries(t *table, states ...state) []*entry {
 	}
 	slices.SortFunc(out, func(a, b *entry) int { return a.seq - b.seq })
 	return out
-}
-
-// ownerOf returns the row that row refers to through r's foreign key, as fix-up last saw it.
-func (f *flush) ownerOf(r relation.Relation, row any) any {
-	st := f.s.relState(r)
-	if inv := f.s.model.inverse[r]; r.Shape() == relation.BelongsTo && inv != nil {
-		st = f.s.relState(inv)
-	}
-	return st.owner[row]
 }
 
 // relate gives the rows of t the keys of the rows they refer to that have keys by now (those
@@ -734,7 +642,7 @@ func (f *flush) relate(t *table) {
 // has one, remembering e as it was. A new row is related without looking: its key is about to
 // be written anyway; a clean one only if its key would change.
 func (f *flush) relateOne(t *table, r relation.Relation, e *entry, isNew bool) {
-	p := f.ownerOf(r, e.row)
+	p := f.s.ownerOf(r, e.row)
 	if p == nil {
 		return
 	}
@@ -765,148 +673,5 @@ func (f *flush) relateOne(t *table, r relation.Relation, e *entry, isNew bool) {
 		r.Relate(e.row, p)
 	} else {
 		r.Relate(p, e.row)
-	}
-}
-
-// insert writes t's new rows: one statement, or one per wave when rows refer to new rows of
-// the same table.
-func (f *flush) insert(ctx context.Context, t *table) error {
-	pending := sortedEntries(t, stNew)
-	for len(pending) > 0 {
-		var wave, later []*entry
-		for _, e := range pending {
-			if f.waitsForSibling(t, e, pending) {
-				later = append(later, e)
-			} else {
-				wave = append(wave, e)
-			}
-		}
-		if len(wave) == 0 {
-			return fmt.Errorf("uow: flush: new %s rows refer to each other in a cycle", t.u.Table())
-		}
-		rows := make([]any, len(wave))
-		for i, e := range wave {
-			if t.def != nil {
-				for _, r := range t.def.holds {
-					f.relateOne(t, r, e, true)
-				}
-			}
-			f.save(t, e.row)
-			rows[i] = e.row
-		}
-		if err := t.u.Insert(ctx, f.s.tx, rows); err != nil {
-			return err
-		}
-		for _, e := range wave {
-			t.index.Put(e.row)
-			f.inserted = append(f.inserted, tracked{t, e})
-			// Clean for the waves and tables after; undone if the flush fails.
-			e.state, e.snap = stClean, t.u.Clone(e.row)
-		}
-		pending = later
-	}
-	return nil
-}
-
-// waitsForSibling reports whether e refers, through a self-referential relation, to a row of
-// pending that is not e.
-func (f *flush) waitsForSibling(t *table, e *entry, pending []*entry) bool {
-	if t.def == nil {
-		return false
-	}
-	for _, r := range t.def.holds {
-		o, _ := r.Owner()
-		c, _ := r.Other()
-		if o.Repo() != c.Repo() {
-			continue
-		}
-		p := f.ownerOf(r, e.row)
-		if p == nil || p == e.row {
-			continue
-		}
-		for _, x := range pending {
-			if x.row == p {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// queueLinks queues the link rows to insert (or delete) of every many-to-many relation.
-func (f *flush) queueLinks(queue func(string, []any, func(int64) error), insert bool) {
-	for _, r := range f.s.model.rels {
-		if r.Shape() != relation.ManyToMany {
-			continue
-		}
-		st := f.s.relState(r)
-		link := r.Link()
-		var pairs [][2]any
-		for k, ins := range st.links {
-			if ins == insert {
-				pairs = append(pairs, k)
-			}
-		}
-		if len(pairs) == 0 {
-			continue
-		}
-		slices.SortFunc(pairs, func(a, b [2]any) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
-		table := sqltext.Quote(link.Table)
-		from, to := sqltext.Quote(link.From), sqltext.Quote(link.To)
-		if insert {
-			var b strings.Builder
-			args := make([]any, 0, 2*len(pairs))
-			fmt.Fprintf(&b, "INSERT INTO %s (%s, %s) VALUES ", table, from, to)
-			for i, pc := range pairs {
-				pk, _ := r.OwnerKey(pc[0])
-				ck, _ := r.ItemKey(pc[1])
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				fmt.Fprintf(&b, "($%d, $%d)", 2*i+1, 2*i+2)
-				args = append(args, pk, ck)
-			}
-			b.WriteString(" ON CONFLICT DO NOTHING")
-			queue(b.String(), args, func(int64) error { return nil })
-			continue
-		}
-		for _, pc := range pairs {
-			pk, _ := r.OwnerKey(pc[0])
-			ck, _ := r.ItemKey(pc[1])
-			queue(fmt.Sprintf("DELETE FROM %s WHERE %s = $1 AND %s = $2", table, from, to), []any{pk, ck}, func(int64) error { return nil })
-		}
-	}
-}
-
-// queueUnlinkAll queues the deletion of every link row that refers to the deleted rows of t.
-func (f *flush) queueUnlinkAll(queue func(string, []any, func(int64) error), t *table, rows []*entry) {
-	done := map[string]bool{}
-	for _, r := range f.s.model.rels {
-		if r.Shape() != relation.ManyToMany {
-			continue
-		}
-		o, _ := r.Owner()
-		c, _ := r.Other()
-		link := r.Link()
-		var col string
-		var key func(any) (any, bool)
-		switch t.u.Repo() {
-		case o.Repo():
-			col, key = link.From, r.OwnerKey
-		case c.Repo():
-			col, key = link.To, r.ItemKey
-		default:
-			continue
-		}
-		id := link.Table + "." + col
-		if done[id] {
-			continue
-		}
-		done[id] = true
-		sql := fmt.Sprintf("DELETE FROM %s WHERE %s = $1", sqltext.Quote(link.Table), sqltext.Quote(col))
-		for _, e := range rows {
-			k, _ := key(e.row)
-			queue(sql, []any{k}, func(int64) error { return nil })
-		}
 	}
 }

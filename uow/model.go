@@ -23,6 +23,8 @@ type Model struct {
 	// byFK holds the relations whose rows a delete cascade removes with one DELETE … WHERE fk =
 	// ANY($1) RETURNING, without loading them first: see leafOf.
 	byFK map[relation.Relation]bool
+	// links holds each many-to-many relation's link-row SQL, built once here.
+	links map[relation.Relation]*linkSQL
 }
 
 // tableDef is what the model knows of one table.
@@ -32,6 +34,8 @@ type tableDef struct {
 	owns  []relation.Relation // relations whose field is on this table's rows
 	holds []relation.Relation // relations whose foreign key is on this table's rows (HasMany, HasOne: the child; BelongsTo: the owner)
 	items []relation.Relation // relations whose rows are this table's
+	// unlinks are the link table columns whose rows go with a row of this table deleted.
+	unlinks []unlink
 }
 
 // ModelError reports a model that cannot work, naming the relation or table at fault and what
@@ -86,6 +90,7 @@ func NewModel(relations ...rel.Relation) (*Model, error) {
 	if err := m.validate(); err != nil {
 		return nil, err
 	}
+	m.linkStatements()
 	return m, nil
 }
 

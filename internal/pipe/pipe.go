@@ -1,6 +1,6 @@
 // Package pipe sends statements in one round trip: one alone, several in one pgx batch (a
 // pipeline, and outside a transaction one implicit transaction), each read in order. repo's
-// chunked writes, internal/load's pipelined loads and uow's flush all send through it.
+// writes, internal/load's pipelined loads and uow's flush all send through it.
 package pipe
 
 import (
@@ -28,26 +28,37 @@ type DB interface {
 }
 
 // Send sends stmts in one round trip and handles their results in order; it stops at the
-// first error. No statements sends nothing.
+// first error. One statement goes alone (Exec or Query), several in one pgx batch. No
+// statements sends nothing.
 func Send(ctx context.Context, db DB, stmts []Statement) error {
-	switch len(stmts) {
-	case 0:
-		return nil
-	case 1:
-		s := stmts[0]
-		if s.Read == nil {
-			tag, err := db.Exec(ctx, s.SQL, s.Args...)
-			return done(s, tag, err)
-		}
-		rows, err := db.Query(ctx, s.SQL, s.Args...)
-		if err != nil {
-			return err
-		}
-		return read(rows, s.Read)
+	if len(stmts) != 1 {
+		return Batch(ctx, db, stmts)
 	}
-	b := &pgx.Batch{}
-	for _, s := range stmts {
-		b.Queue(s.SQL, s.Args...)
+	s := stmts[0]
+	if s.Read == nil {
+		tag, err := db.Exec(ctx, s.SQL, s.Args...)
+		return done(s, tag, err)
+	}
+	rows, err := db.Query(ctx, s.SQL, s.Args...)
+	if err != nil {
+		return err
+	}
+	return read(rows, s.Read)
+}
+
+// Batch is Send with every statement in one pgx batch, even one alone: what a unit of work's
+// flush sends, whose batches stay batches however few statements they hold. No statements
+// sends nothing.
+func Batch(ctx context.Context, db DB, stmts []Statement) error {
+	if len(stmts) == 0 {
+		return nil
+	}
+	// The queued queries in one allocation, not one each as Batch.Queue makes them.
+	queued := make([]pgx.QueuedQuery, len(stmts))
+	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, len(stmts))}
+	for i, s := range stmts {
+		queued[i] = pgx.QueuedQuery{SQL: s.SQL, Arguments: s.Args}
+		b.QueuedQueries[i] = &queued[i]
 	}
 	br := db.SendBatch(ctx, b)
 	for _, s := range stmts {
