@@ -158,22 +158,11 @@ func (u view[T]) UpdateStatement(row any, cols []int) (string, []any) {
 	for i, c := range cols {
 		sets[i] = u.r.cols[c]
 	}
-	args := u.r.args(make([]any, 0, len(sets)+len(u.r.key)+1), []*T{t}, sets)
-	args = u.r.args(args, []*T{t}, u.r.key)
-	if u.r.version != nil {
-		args = append(args, u.r.version.value(t))
-	}
-	if len(cols) == len(u.r.sets) {
-		return u.r.updateSQL, args
-	}
-	if len(u.r.cols) > 64 {
-		return u.r.updateStatement(sets), args
-	}
 	var set uint64
 	for _, c := range cols {
-		set |= 1 << c
+		set |= 1 << (c & 63)
 	}
-	return u.r.cached(&u.r.updateSome, int(set), func() string { return u.r.updateStatement(sets) }), args
+	return u.r.updateSQLOf(set, sets), u.r.updateArgs(t, sets)
 }
 
 func (u view[T]) DeleteStatements(rows []any) []engine.Statement {

@@ -121,16 +121,7 @@ func (r *Repo[T]) upsertPlan(on []Field[T]) (*upsertOf[T], error) {
 	suffix := b.String()
 	prefix := "INSERT INTO " + r.quoted + " (" + quotedList(u.cols) + ") VALUES "
 	u.statement = func(n int) string {
-		buf := []byte(prefix)
-		for i := range n {
-			if i > 0 {
-				buf = append(buf, ", "...)
-			}
-			buf = append(buf, '(')
-			buf = sqltext.Placeholders(buf, i*len(u.cols)+1, len(u.cols))
-			buf = append(buf, ')')
-		}
-		return string(append(buf, suffix...))
+		return string(append(sqltext.Values([]byte(prefix), n, len(u.cols)), suffix...))
 	}
 	return u, nil
 }

@@ -231,16 +231,7 @@ func (r *Repo[T]) insertStatement(n int) string {
 		b.WriteString(" (")
 		b.WriteString(quotedList(r.writes))
 		b.WriteString(") VALUES ")
-		buf := make([]byte, 0, n*len(r.writes)*6)
-		for i := range n {
-			if i > 0 {
-				buf = append(buf, ", "...)
-			}
-			buf = append(buf, '(')
-			buf = sqltext.Placeholders(buf, i*len(r.writes)+1, len(r.writes))
-			buf = append(buf, ')')
-		}
-		b.Write(buf)
+		b.Write(sqltext.Values(make([]byte, 0, n*len(r.writes)*6), n, len(r.writes)))
 		b.WriteString(r.returning)
 		return b.String()
 	})
@@ -329,12 +320,7 @@ func (r *Repo[T]) Update(ctx context.Context, db DB, row *T, cols ...Field[T]) e
 	if err := r.writing(db, []*T{row}); err != nil {
 		return &Error{Op: "update", Table: r.table, Key: r.Key(row), Err: err}
 	}
-	args := r.args(make([]any, 0, len(sets)+len(r.key)+1), []*T{row}, sets)
-	args = r.args(args, []*T{row}, r.key)
-	if r.version != nil {
-		args = append(args, r.version.value(row))
-	}
-	tag, err := db.Exec(ctx, sql, args...)
+	tag, err := db.Exec(ctx, sql, r.updateArgs(row, sets)...)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = ErrNotFound
 		if r.version != nil {
@@ -375,15 +361,38 @@ func (r *Repo[T]) updateOf(cols []Field[T]) (string, []*column[T], error) {
 		}
 		sets = append(sets, c)
 	}
-	if len(r.cols) > 64 {
-		return r.updateStatement(sets), sets, nil
+	if len(r.cols) <= 64 {
+		// Write the columns in declaration order so that one set has one statement.
+		sets = sets[:0]
+		for s := set; s != 0; s &= s - 1 {
+			sets = append(sets, r.cols[bits.TrailingZeros64(s)])
+		}
 	}
-	// Write the columns in declaration order so that one set has one statement.
-	sets = sets[:0]
-	for s := set; s != 0; s &= s - 1 {
-		sets = append(sets, r.cols[bits.TrailingZeros64(s)])
+	return r.updateSQLOf(set, sets), sets, nil
+}
+
+// updateSQLOf is the UPDATE of sets, whose positions among the columns are the bits of set
+// (unused for a table of more than 64 columns, whose statements are built each time): cached
+// per set.
+func (r *Repo[T]) updateSQLOf(set uint64, sets []*column[T]) string {
+	switch {
+	case len(sets) == len(r.sets):
+		return r.updateSQL
+	case len(r.cols) > 64:
+		return r.updateStatement(sets)
 	}
-	return r.cached(&r.updateSome, int(set), func() string { return r.updateStatement(sets) }), sets, nil
+	return r.cached(&r.updateSome, int(set), func() string { return r.updateStatement(sets) })
+}
+
+// updateArgs is the arguments of row's UPDATE of sets: their values, then the key's, then the
+// version's.
+func (r *Repo[T]) updateArgs(row *T, sets []*column[T]) []any {
+	args := r.args(make([]any, 0, len(sets)+len(r.key)+1), []*T{row}, sets)
+	args = r.args(args, []*T{row}, r.key)
+	if r.version != nil {
+		args = append(args, r.version.value(row))
+	}
+	return args
 }
 
 func (r *Repo[T]) index(c *column[T]) int {

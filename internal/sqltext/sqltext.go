@@ -169,6 +169,20 @@ func Placeholders(dst []byte, from, n int) []byte {
 	return dst
 }
 
+// Values appends the rows of a VALUES list to dst: n rows of width placeholders each, numbered
+// from $1 — "($1, $2), ($3, $4)" for n = 2, width = 2.
+func Values(dst []byte, n, width int) []byte {
+	for i := range n {
+		if i > 0 {
+			dst = append(dst, ", "...)
+		}
+		dst = append(dst, '(')
+		dst = Placeholders(dst, i*width+1, width)
+		dst = append(dst, ')')
+	}
+	return dst
+}
+
 // appendRenumbered copies src to dst, replacing each placeholder $n outside literals, quoted
 // identifiers and comments by $renum(n), reading src as PostgreSQL does with
 // standard_conforming_strings on (the only setting under which pgx sends arguments in the SQL

@@ -247,3 +247,19 @@ func FuzzCheckFragment(f *testing.F) {
 		}
 	})
 }
+
+func TestValues(t *testing.T) {
+	for _, tt := range []struct {
+		n, width int
+		want     string
+	}{
+		{0, 3, ""},
+		{1, 1, "($1)"},
+		{2, 2, "($1, $2), ($3, $4)"},
+		{3, 1, "($1), ($2), ($3)"},
+	} {
+		if got := string(Values([]byte("V "), tt.n, tt.width)); got != "V "+tt.want {
+			t.Errorf("Values(%d, %d) = %q, want %q", tt.n, tt.width, got, "V "+tt.want)
+		}
+	}
+}
