@@ -421,3 +421,79 @@ func TestRegressionNewRowOfAnOwnerACascadeLoaded(t *testing.T) {
 		}
 	})
 }
+
+// codesDB returns a pool on a database of the test's own with the firms and members of the
+// codes model, firms F1 and F3, and member m of firm F1 (id 1) and n of firm F3 (id 2).
+func codesDB(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	pool := pgtest.NewPool(t)
+	_, err := pool.Exec(context.Background(), codesDDL+`
+		INSERT INTO firms (code, name) VALUES ('F1', 'one'), ('F3', 'three');
+		INSERT INTO members (name, firm_code) VALUES ('m', 'F1'), ('n', 'F3');`)
+	must(t, err)
+	return pool
+}
+
+// membersByCode reads each member's firm code, "" for none, by name.
+func membersByCode(t *testing.T, pool *pgxpool.Pool) map[string]string {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `SELECT name, coalesce(firm_code, '') FROM members`)
+	must(t, err)
+	got := map[string]string{}
+	for rows.Next() {
+		var name, code string
+		must(t, rows.Scan(&name, &code))
+		got[name] = code
+	}
+	must(t, rows.Err())
+	return got
+}
+
+// Found by the codes model at 10,000 checks: a firm deleted and a new firm given its code in one
+// flush, while a member of another firm moves into the new one. The member's UPDATE waits for
+// the new firm's INSERT, and the flush put every DELETE of the firms' table after such an UPDATE,
+// though the member never referred to the deleted firm: the INSERT then met the deleted firm's
+// code (unique). Fixed: a waiting UPDATE holds back only the DELETEs of rows it refers to.
+func TestRegressionNewParentTakesDeletedParentsKeyWhileAnotherRowMovesIn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := codesDB(t)
+	s := begin(t, pool, firmsKeeping)
+	one, err := Firms.Get(ctx, s, int64(1))
+	must(t, err)
+	n, err := Members.Get(ctx, s, int64(2))
+	must(t, err)
+	must(t, uow.Delete(s, Firms, one)) // m goes with it: the relation cascades Delete
+	again := &Firm{Code: "F1", Name: "one again", Members: []*Member{n}}
+	must(t, uow.Add(s, Firms, again))
+	must(t, s.Commit(ctx))
+	if got := membersByCode(t, pool); len(got) != 1 || got["n"] != "F1" {
+		t.Fatalf("members after the commit: %v, want only n, in F1", got)
+	}
+}
+
+// The same, with the member moving into the new firm from the deleted one: its foreign key
+// keeps its value (F1) but must not refer to the deleted firm when it is deleted, before the new
+// one's INSERT takes the code. The flush sets it NULL first, and F1 again at the end.
+func TestRegressionRowMovesFromDeletedParentToNewParentWithItsKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := codesDB(t)
+	s := begin(t, pool, firmsKeeping)
+	one, err := Firms.Get(ctx, s, int64(1), loadopts.With(FirmKeeps, loadopts.SelectIn))
+	must(t, err)
+	m := one.Members[0]
+	one.Members = nil // m leaves firm F1 (kept: no DeleteOrphan) …
+	again := &Firm{Code: "F1", Name: "one again", Members: []*Member{m}}
+	must(t, uow.Add(s, Firms, again)) // … for the new firm with its code
+	must(t, uow.Delete(s, Firms, one))
+	must(t, s.Commit(ctx))
+	if got := membersByCode(t, pool); len(got) != 2 || got["m"] != "F1" || got["n"] != "F3" {
+		t.Fatalf("members after the commit: %v, want m in F1, n in F3", got)
+	}
+	var name string
+	must(t, pool.QueryRow(ctx, `SELECT name FROM firms WHERE code = 'F1'`).Scan(&name))
+	if name != "one again" {
+		t.Fatalf("firm F1 is %q, want the new one", name)
+	}
+}

@@ -58,29 +58,6 @@ func (s *Session) tablesOf(r relation.Relation) (owner, other *table) {
 	return s.tableOf(o), s.tableOf(c)
 }
 
-// rowsOf returns t's rows to look at: those of only, or every row not deleted.
-func rowsOf(t *table, only map[any]bool) []*entry { return rowsOfState(t, only, false) }
-
-// rowsOfState is rowsOf, with the rows marked deleted too if deleted is true.
-func rowsOfState(t *table, only map[any]bool, deleted bool) []*entry {
-	var out []*entry
-	if only != nil { // an Add: look at what it added, not at every row held
-		for row := range only {
-			if e, ok := t.entries[row]; ok && (deleted || e.state != stDeleted) {
-				out = append(out, e)
-			}
-		}
-	} else {
-		for _, e := range t.entries {
-			if deleted || e.state != stDeleted {
-				out = append(out, e)
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b *entry) int { return a.seq - b.seq })
-	return out
-}
-
 // A claim is what one side of a relation says a row's owner is now, after an edit: a row the
 // session holds (row), the key of one it does not hold (key), or no owner (neither).
 type claim struct {
@@ -123,7 +100,7 @@ func (s *Session) syncOwned(r relation.Relation, only map[any]bool) error {
 	var changed, met []any
 	// The owners' side. An owner marked deleted counts too: what its collection gained and lost
 	// before the Delete decides which rows its delete cascades reach and which left it.
-	for _, e := range rowsOfState(ot, only, true) {
+	for _, e := range rowsIn(ot, only, stNew, stClean, stDeleted) {
 		p := e.row
 		items, loaded := r.Items(p)
 		prev, known := st.coll[p]
@@ -178,7 +155,7 @@ func (s *Session) syncOwned(r relation.Relation, only map[any]bool) error {
 		}
 	}
 	// The rows' side, each row once: its claims, then the decision.
-	rows := rowsOf(ct, only)
+	rows := rowsIn(ct, only, stNew, stClean)
 	if only != nil || len(met) > 0 {
 		in := make(map[any]bool, len(rows))
 		for _, e := range rows {
@@ -318,7 +295,7 @@ func (s *Session) ownerIndex(r relation.Relation, ot *table, key func(any) (any,
 	return func(k any) (any, bool) {
 		if m == nil {
 			m = make(map[any]any, len(ot.entries))
-			for _, e := range sortedEntries(ot, states...) {
+			for _, e := range rowsIn(ot, nil, states...) {
 				if v, ok := key(e.row); ok {
 					if prev, dup := m[v]; !dup || ot.entries[prev].state == stDeleted {
 						m[v] = e.row // a live row wins over a deleted one with the same key
@@ -458,7 +435,7 @@ func (s *Session) leave(r, inv relation.Relation, st *relState, c, p any) {
 func (s *Session) syncLinks(r relation.Relation, only map[any]bool) error {
 	st := s.relState(r)
 	ot, ct := s.tablesOf(r)
-	for _, e := range rowsOf(ot, only) {
+	for _, e := range rowsIn(ot, only, stNew, stClean) {
 		p := e.row
 		items, loaded := r.Items(p)
 		prev, known := st.coll[p]
@@ -498,7 +475,7 @@ func (s *Session) syncLinks(r relation.Relation, only map[any]bool) error {
 
 // link records that the link (p, c) is to be inserted (or deleted), cancelling the opposite.
 func (s *Session) link(st *relState, p, c any, insert bool) {
-	k := [2]any{p, c}
+	k := linkRow{p, c}
 	if pending, ok := st.links[k]; ok && pending != insert {
 		delete(st.links, k)
 		return
@@ -514,7 +491,7 @@ func (s *Session) syncBelongs(r relation.Relation, only map[any]bool) error {
 	st := s.relState(r)
 	ot, pt := s.tablesOf(r)
 	byKey := s.ownerIndex(r, pt, r.ItemKey, false)
-	for _, e := range rowsOf(ot, only) {
+	for _, e := range rowsIn(ot, only, stNew, stClean) {
 		c := e.row
 		var p any
 		if items, _ := r.Items(c); len(items) > 0 {
@@ -565,17 +542,17 @@ func (s *Session) syncBelongs(r relation.Relation, only map[any]bool) error {
 
 // relState is what fix-up remembers of one relation.
 type relState struct {
-	coll   map[any][]any   // owner → what its loaded field held at the last sync; absent: take it as it is
-	owner  map[any]any     // row → its owner, as last synced (HasMany, HasOne)
-	fkSnap map[any]any     // row → its foreign key at the last sync
-	bSnap  map[any]any     // row → what its inverse BelongsTo field held at the last sync
-	links  map[[2]any]bool // ManyToMany: (owner, row) → true to insert the link, false to delete it
+	coll   map[any][]any    // owner → what its loaded field held at the last sync; absent: take it as it is
+	owner  map[any]any      // row → its owner, as last synced (HasMany, HasOne)
+	fkSnap map[any]any      // row → its foreign key at the last sync
+	bSnap  map[any]any      // row → what its inverse BelongsTo field held at the last sync
+	links  map[linkRow]bool // ManyToMany: (owner, row) → true to insert the link, false to delete it
 }
 
 func (s *Session) relState(r relation.Relation) *relState {
 	st, ok := s.rels[r]
 	if !ok {
-		st = &relState{coll: map[any][]any{}, owner: map[any]any{}, fkSnap: map[any]any{}, bSnap: map[any]any{}, links: map[[2]any]bool{}}
+		st = &relState{coll: map[any][]any{}, owner: map[any]any{}, fkSnap: map[any]any{}, bSnap: map[any]any{}, links: map[linkRow]bool{}}
 		s.rels[r] = st
 	}
 	return st

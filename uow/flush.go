@@ -96,7 +96,7 @@ func (s *Session) loadAssigned(ctx context.Context) error {
 		ot, _ := s.tablesOf(r)
 		st := s.relState(r)
 		var owners, assigned []any
-		for _, e := range sortedEntries(ot, stClean, stDeleted) {
+		for _, e := range rowsIn(ot, nil, stClean, stDeleted) {
 			if _, known := st.coll[e.row]; known || !r.IsLoaded(e.row) {
 				continue
 			}
@@ -139,7 +139,7 @@ func (s *Session) checkOrphans() error {
 			continue
 		}
 		st := s.relState(r)
-		for _, e := range sortedEntries(ct, stNew) {
+		for _, e := range rowsIn(ct, nil, stNew) {
 			if st.owner[e.row] != nil || r.HasFK(e.row) {
 				continue
 			}
@@ -160,7 +160,7 @@ func (s *Session) cascadeDeletes(ctx context.Context) (deleting bool, err error)
 	for {
 		var todo []tracked
 		for _, t := range s.ordered() {
-			for _, e := range sortedEntries(t, stDeleted) {
+			for _, e := range rowsIn(t, nil, stDeleted) {
 				if !seen[e.row] {
 					seen[e.row] = true
 					todo = append(todo, tracked{t, e})
@@ -376,6 +376,12 @@ type flush struct {
 	updated  []tracked
 	deleted  []tracked
 	goneByFK []goneRows // keys of rows cascades deleted by foreign key
+	unhooked []unhooked // rows whose foreign key the flush set NULL for now, with their snapshots
+}
+
+type unhooked struct {
+	e    *entry
+	snap any
 }
 
 type goneRows struct {
@@ -405,6 +411,9 @@ func (f *flush) save(t *table, row any) {
 
 // undo puts the rows back as they were before a flush that failed.
 func (f *flush) undo() {
+	for i := len(f.unhooked) - 1; i >= 0; i-- {
+		f.unhooked[i].e.snap = f.unhooked[i].snap
+	}
 	for row, sv := range f.saved {
 		sv.t.u.CopyColumns(row, sv.snap)
 	}
@@ -530,6 +539,10 @@ func (f *flush) statements(ops []op) []pipe.Statement {
 			for _, e := range o.rows {
 				out = f.update(out, o.t, e)
 			}
+		case opUnhook:
+			for _, e := range o.rows {
+				out = f.unhook(out, o.t, e, o.rel)
+			}
 		}
 	}
 	return out
@@ -543,6 +556,25 @@ func (f *flush) update(out []pipe.Statement, t *table, e *entry) []pipe.Statemen
 	}
 	sql, args := t.u.UpdateStatement(e.row, cols)
 	f.updated = append(f.updated, tracked{t, e})
+	return append(out, pipe.Statement{SQL: sql, Args: args, Done: staleUpdate(t, t.u.Key(e.row))})
+}
+
+// unhook appends the UPDATE that sets e's foreign key of r NULL, and takes that as e's state in
+// the database, so that its UPDATE at the end of the flush writes the key it holds.
+func (f *flush) unhook(out []pipe.Statement, t *table, e *entry, r relation.Relation) []pipe.Statement {
+	null := t.u.Clone(e.snap)
+	if r.Shape() == relation.BelongsTo {
+		r.Unrelate(null, nil)
+	} else {
+		r.Unrelate(nil, null)
+	}
+	cols := t.u.Changed(nil, null, e.snap)
+	if len(cols) == 0 {
+		return out
+	}
+	sql, args := t.u.UpdateStatement(null, cols)
+	f.unhooked = append(f.unhooked, unhooked{e, e.snap})
+	e.snap = null
 	return append(out, pipe.Statement{SQL: sql, Args: args, Done: staleUpdate(t, t.u.Key(e.row))})
 }
 
@@ -609,18 +641,6 @@ func (f *flush) insert(ctx context.Context, t *table, wave []*entry) error {
 		e.state, e.snap = stClean, t.u.Clone(e.row)
 	}
 	return nil
-}
-
-// sortedEntries returns t's rows in any of states, in the order they were first tracked.
-func sortedEntries(t *table, states ...state) []*entry {
-	var out []*entry
-	for _, e := range t.entries {
-		if slices.Contains(states, e.state) {
-			out = append(out, e)
-		}
-	}
-	slices.SortFunc(out, func(a, b *entry) int { return a.seq - b.seq })
-	return out
 }
 
 // relate gives the rows of t the keys of the rows they refer to that have keys by now (those

@@ -3,6 +3,7 @@ package uow
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/repo"
@@ -186,4 +187,28 @@ func (s *Session) seamTable(r any, row any) (*table, bool) {
 		return nil, false
 	}
 	return s.table(r), true
+}
+
+// rowsIn returns t's rows in any of states, in the order they were first tracked: those of only
+// (an Add looks at what it added, not at every row held), or every row t holds if only is nil.
+func rowsIn(t *table, only map[any]bool, states ...state) []*entry {
+	var out []*entry
+	keep := func(e *entry) {
+		if slices.Contains(states, e.state) {
+			out = append(out, e)
+		}
+	}
+	if only != nil {
+		for row := range only {
+			if e, ok := t.entries[row]; ok {
+				keep(e)
+			}
+		}
+	} else {
+		for _, e := range t.entries {
+			keep(e)
+		}
+	}
+	slices.SortFunc(out, func(a, b *entry) int { return a.seq - b.seq })
+	return out
 }

@@ -201,7 +201,7 @@ func (s *Session) leaveCollections(t *table, row any) {
 				}
 			}
 			for k := range st.links {
-				if k[1] == row {
+				if k.item == row {
 					delete(st.links, k)
 				}
 			}
@@ -210,7 +210,7 @@ func (s *Session) leaveCollections(t *table, row any) {
 	for _, r := range t.def.owns { // the row's own many-to-many links
 		if st, ok := s.rels[r]; ok && r.Shape() == relation.ManyToMany {
 			for k := range st.links {
-				if k[0] == row {
+				if k.owner == row {
 					delete(st.links, k)
 				}
 			}

@@ -77,6 +77,7 @@ const (
 	opUnlinkAll                // a DELETE per row of the link rows of rel that refer to it
 	opDelete                   // the DELETEs of rows (one, or one per row: see DeleteStatements)
 	opUpdate                   // an UPDATE per row, of the columns it changed (if any, by then)
+	opUnhook                   // an UPDATE per row setting rel's foreign key NULL, for now
 	opLink                     // one INSERT of every link row of pairs
 )
 
@@ -179,22 +180,29 @@ func (s *Session) planFlush() (plan, error) {
 	var scratch []int     // the columns a row changed, to tell whether it did
 	lateRank := -1        // deletes of tables ranked up to this wait for step 3
 	afterRank := -1       // deletes of tables ranked up to this (and above lateRank) follow the UPDATEs
-	deleting := map[*table]bool{}
+	gone := s.goneKeys()
+	reused := s.reusedKeys(gone)
 	for _, t := range tables {
-		deleting[t] = hasDeleted(t)
-	}
-	for _, t := range tables {
-		for _, e := range sortedEntries(t, stClean) {
+		for _, e := range rowsIn(t, nil, stClean) {
 			if s.waitsForNew(t, e) {
-				// Its UPDATE goes last, so the rows it refers to must be deleted after it.
+				// Its UPDATE goes last, so the rows it refers to must be deleted after it —
+				// unless a new row takes the key of the row it refers to, which must then be
+				// deleted before that INSERT: its foreign key is set NULL first (unhooked).
 				waiting = append(waiting, tracked{t, e})
-				lateRank = max(lateRank, s.refersTo(t, e, deleting, false))
+				unhooked, err := s.unhooks(t, e, reused)
+				if err != nil {
+					return plan{}, err
+				}
+				for _, r := range unhooked {
+					early.ops = append(early.ops, op{kind: opUnhook, t: t, rows: []*entry{e}, rel: r})
+				}
+				lateRank = max(lateRank, s.refersTo(t, e, gone, false, unhooked...))
 				continue
 			}
 			// Deletes go before the UPDATEs, so that an updated row can take a deleted row's
 			// unique value — except the deletes of rows an UPDATE moves rows away from (and of
 			// the tables ranked above theirs, parents of what they hold), which must follow it.
-			afterRank = max(afterRank, s.refersTo(t, e, deleting, true))
+			afterRank = max(afterRank, s.refersTo(t, e, gone, true))
 			if scratch = t.u.Changed(scratch[:0], e.row, e.snap); len(scratch) > 0 {
 				updates = updateOp(updates, t, e)
 			}
@@ -247,7 +255,7 @@ func updateOp(ops []op, t *table, e *entry) []op {
 // delete by foreign key (after the rows of their table the session deleted one by one, for
 // tables ranked below go first), then their link rows, then the rows.
 func (s *Session) deleteOps(ops []op, t *table) []op {
-	rows := sortedEntries(t, stDeleted)
+	rows := rowsIn(t, nil, stDeleted)
 	if len(rows) == 0 {
 		return ops
 	}
@@ -279,7 +287,7 @@ func (s *Session) linkOps(ops []op, insert bool) []op {
 		var pairs []linkRow
 		for k, ins := range st.links {
 			if ins == insert {
-				pairs = append(pairs, linkRow{k[0], k[1]})
+				pairs = append(pairs, k)
 			}
 		}
 		if len(pairs) == 0 {
@@ -302,7 +310,7 @@ func (s *Session) linkOps(ops []op, insert bool) []op {
 // rows of the same table, each wave the rows that refer to none of the rows not inserted yet.
 // The first appended makes room for tables steps.
 func (s *Session) waves(steps []step, t *table, tables int) ([]step, error) {
-	pending := sortedEntries(t, stNew)
+	pending := rowsIn(t, nil, stNew)
 	if len(pending) > 0 && steps == nil {
 		steps = make([]step, 0, tables)
 	}
@@ -373,32 +381,113 @@ func (s *Session) waitsForNew(t *table, e *entry) bool {
 }
 
 // refersTo returns the highest rank of the tables with rows to delete that e refers to, as
-// the database has it, through its relations — with changed, only through foreign keys its
-// UPDATE changes — or -1.
-func (s *Session) refersTo(t *table, e *entry, deleting map[*table]bool, changed bool) int {
+// the database has it (its snapshot), through its relations but except — with changed, only
+// through foreign keys its UPDATE changes — or -1.
+func (s *Session) refersTo(t *table, e *entry, gone map[relation.Relation]map[any]bool, changed bool, except ...relation.Relation) int {
 	top := -1
 	if t.def == nil {
 		return top
 	}
 	for _, r := range t.def.holds {
-		fk := r.ItemKey
-		owner, other := s.tablesOf(r)
-		if r.Shape() == relation.BelongsTo {
-			fk, owner = r.OwnerKey, other
-		}
-		if !deleting[owner] {
+		keys := gone[r]
+		if keys == nil || slices.Contains(except, r) {
 			continue
 		}
-		if changed {
-			was, _ := fk(e.snap)
-			now, _ := fk(e.row)
-			if was == now {
-				continue
-			}
+		pt, _, fk := s.parentSide(r)
+		was, ok := fk(e.snap)
+		if !ok || !keys[was] {
+			continue
 		}
-		top = max(top, rank(owner))
+		if now, _ := fk(e.row); changed && was == now {
+			continue
+		}
+		top = max(top, rank(pt))
 	}
 	return top
+}
+
+// parentSide returns, for a relation with a foreign key, the table of the rows it refers to,
+// their key (the column the foreign key matches) and the foreign key of the rows that hold it.
+func (s *Session) parentSide(r relation.Relation) (pt *table, key, fk func(any) (any, bool)) {
+	owner, other := s.tablesOf(r)
+	if r.Shape() == relation.BelongsTo {
+		return other, r.ItemKey, r.OwnerKey
+	}
+	return owner, r.OwnerKey, r.ItemKey
+}
+
+// goneKeys returns, per relation with a foreign key, the parent-key values of the rows of its
+// parent table that this flush deletes: the values a row's foreign key may refer to in the
+// database and not after the flush.
+func (s *Session) goneKeys() map[relation.Relation]map[any]bool {
+	out := map[relation.Relation]map[any]bool{}
+	for _, r := range s.model.rels {
+		if r.Shape() == relation.ManyToMany {
+			continue
+		}
+		pt, key, _ := s.parentSide(r)
+		for _, e := range rowsIn(pt, nil, stDeleted) {
+			if k, ok := key(e.row); ok {
+				if out[r] == nil {
+					out[r] = map[any]bool{}
+				}
+				out[r][k] = true
+			}
+		}
+	}
+	return out
+}
+
+// reusedKeys returns, per relation of gone, the parent-key values of deleted rows that a new
+// row of the parent table takes (a client key, or a unique column that is not the primary
+// key): nil if none.
+func (s *Session) reusedKeys(gone map[relation.Relation]map[any]bool) map[relation.Relation]map[any]bool {
+	var out map[relation.Relation]map[any]bool
+	for r, keys := range gone {
+		pt, key, _ := s.parentSide(r)
+		for _, e := range rowsIn(pt, nil, stNew) {
+			if k, ok := key(e.row); ok && keys[k] {
+				if out == nil {
+					out = map[relation.Relation]map[any]bool{}
+				}
+				if out[r] == nil {
+					out[r] = map[any]bool{}
+				}
+				out[r][k] = true
+			}
+		}
+	}
+	return out
+}
+
+// unhooks returns the relations through which e, a clean row of t whose UPDATE waits for new
+// rows, refers in the database to a row this flush deletes whose key a new row takes: that row
+// must be deleted before the INSERT (the key is unique), and e must not refer to it then, so
+// the flush sets e's foreign key NULL first (and to its value at the end). A foreign key that
+// cannot be NULL, or a Version column (the row would be written twice), cannot be unhooked:
+// that is an error naming the rows, before any SQL; flush between the delete and the add.
+func (s *Session) unhooks(t *table, e *entry, reused map[relation.Relation]map[any]bool) ([]relation.Relation, error) {
+	if t.def == nil || reused == nil {
+		return nil, nil
+	}
+	var out []relation.Relation
+	for _, r := range t.def.holds {
+		keys := reused[r]
+		if keys == nil {
+			continue
+		}
+		pt, _, fk := s.parentSide(r)
+		if was, ok := fk(e.snap); !ok || !keys[was] {
+			continue
+		}
+		if !r.FKNullable() || t.u.Versioned() {
+			was, _ := fk(e.snap)
+			return nil, fmt.Errorf("uow: relation %s: the %s row with key %v refers to the %s row with key %v, deleted in this flush, whose %v a new row takes; its foreign key cannot be set NULL meanwhile (it is NOT NULL, or the row has a Version column): flush after the delete, then add the new row: %w",
+				r.Label(), t.u.Table(), t.u.Key(e.row), pt.u.Table(), was, was, ErrConflict)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // ownerOf returns the row that row refers to through r's foreign key, as fix-up last saw it.
@@ -408,15 +497,6 @@ func (s *Session) ownerOf(r relation.Relation, row any) any {
 		st = s.relState(inv)
 	}
 	return st.owner[row]
-}
-
-func hasDeleted(t *table) bool {
-	for _, e := range t.entries {
-		if e.state == stDeleted {
-			return true
-		}
-	}
-	return false
 }
 
 // A linkKey is the keys a link row holds: its owner's, and its row's.
