@@ -497,3 +497,32 @@ func TestRegressionRowMovesFromDeletedParentToNewParentWithItsKey(t *testing.T) 
 		t.Fatalf("firm F1 is %q, want the new one", name)
 	}
 }
+
+// Found by the codes model at 10,000 checks: a member's foreign key set to firm F1's code, then
+// F1 deleted (its relation cascades Delete), then a new firm given the code F1, all before one
+// flush. The flush's fix-up read the member's key as the new firm's and moved the member there;
+// the edit came before the delete, and meant the firm deleted. Fixed: a Delete gives the row
+// deleted the rows whose foreign key was set to its key since the last fix-up, so that its
+// cascade reaches them; a key set after the new row is added still names the new row.
+func TestRegressionKeySetThenParentDeletedThenKeyTaken(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := codesDB(t)
+	s := begin(t, pool, firmsKeeping)
+	one, err := Firms.Get(ctx, s, int64(1))
+	must(t, err)
+	n, err := Members.Get(ctx, s, int64(2))
+	must(t, err)
+	f1 := "F1"
+	n.FirmCode = &f1 // n joins F1 …
+	must(t, uow.Delete(s, Firms, one)) // … which is deleted, with its members
+	late := &Member{Name: "late"}
+	again := &Firm{Code: "F1", Name: "one again"}
+	must(t, uow.Add(s, Firms, again))
+	late.FirmCode = &f1 // set after the new F1 exists: it names the new one
+	must(t, uow.Add(s, Members, late))
+	must(t, s.Commit(ctx))
+	if got := membersByCode(t, pool); len(got) != 1 || got["late"] != "F1" {
+		t.Fatalf("members after the commit: %v, want only late, in the new F1 (m and n deleted with the old)", got)
+	}
+}

@@ -557,3 +557,38 @@ func (s *Session) relState(r relation.Relation) *relState {
 	}
 	return st
 }
+
+// claimByFK gives p, a row of t about to be deleted, the rows whose foreign key was set to p's
+// key since the last fix-up: the edit came before the Delete, so the delete's cascade must reach
+// them (as EF Core's fix-up does on Remove), and a row added later with p's key (a client key,
+// or a unique column) must not take them at the flush. It costs one pass over the rows of each
+// table whose foreign key refers to t's.
+func (s *Session) claimByFK(t *table, p any) {
+	if t.def == nil {
+		return
+	}
+	for _, r := range t.def.owns {
+		if r.Shape() != relation.HasMany && r.Shape() != relation.HasOne {
+			continue
+		}
+		key, ok := r.OwnerKey(p)
+		if !ok {
+			continue
+		}
+		st := s.relState(r)
+		_, ct := s.tablesOf(r)
+		for _, e := range rowsIn(ct, nil, stNew, stClean) {
+			c := e.row
+			if fk := fkOf(r, c); fk == nil || fk != key || st.owner[c] == p {
+				continue
+			}
+			base, had := st.fkSnap[c]
+			if !had && e.snap != nil {
+				base = fkOf(r, e.snap) // as the database has it
+			}
+			if base != key {
+				s.assign(r, s.model.inverse[r], st, c, p)
+			}
+		}
+	}
+}

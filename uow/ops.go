@@ -142,6 +142,7 @@ func Delete[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 			}
 			s.track(t, row, stClean)
 		}
+		s.claimByFK(t, row)
 		if err := s.markDeleted(t, row); err != nil {
 			return err
 		}
