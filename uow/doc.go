@@ -139,6 +139,10 @@
 //     the row and each owner: the session cannot tell which edit came last, and will not
 //     guess. Edits separated by a flush are not in conflict: the later one wins.
 //   - Only a row that left its owner with no side naming another is an orphan (see Cascades).
+//   - A foreign key set to the key of a row that is then deleted names the row deleted: the
+//     Delete takes the rows whose foreign key was set to its key since the last flush, and its
+//     cascades reach them — even if a row added afterwards takes that key (a client key, or a
+//     unique code). A key set after such a row is added names the new row.
 //
 // Fix-up works through any key a relation refers to: a primary key, or a unique column such as
 // a code (rel.HasMany(firmCode, memberFirmCode, …)); the second costs one pass over the

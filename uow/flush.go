@@ -23,9 +23,13 @@ var ErrStale = repo.ErrStale
 // columns only); one round trip of INSERTs per table with new rows, parents before children (a
 // self-referential table in as many as its new rows are deep); then one batch with the UPDATEs
 // that need keys those INSERTs generated, the link rows inserted, and the DELETEs that must
-// follow such UPDATEs. A flush with nothing to write sends nothing. That order cannot let a new row take the unique value
-// of a row deleted in the last batch (its children moved to a new row), nor two rows swap
-// unique values: flush between such changes.
+// follow such UPDATEs. A flush with nothing to write sends nothing. Where a new row takes the
+// key of a row deleted in the same flush (a client key, or a unique parent key), the rows that
+// move from the deleted row to the new one have their foreign key set NULL in the first batch
+// and set again in the last, so that the DELETE can go before the INSERT (a NOT NULL foreign key
+// or a Version column: [ErrConflict], before any SQL). What the order cannot do: let a new row
+// take the unique value of a row deleted in the last batch that is not a parent key, nor two
+// rows swap unique values: flush between such changes.
 //
 // Before any SQL it loads collections assigned before they were loaded, brings relations in
 // step (fix-up; [ErrConflict] where two edits disagree), applies the delete cascades (loading,

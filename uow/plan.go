@@ -21,7 +21,7 @@ import (
 //
 // The steps are, in this order:
 //
-//  1. one batch before any INSERT: the link rows deleted, the DELETEs (children before
+//  1. one batch before any INSERT: the link rows deleted, the rows unhooked, the DELETEs (children before
 //     parents), and the UPDATEs that do not need a key this flush generates — so that a row
 //     deleted frees its unique values (and its key) for a row updated or inserted in the same
 //     flush. The DELETEs of rows that an UPDATE moves rows away from (and of every table ranked
@@ -33,9 +33,12 @@ import (
 //     the DELETEs of rows that were still referred to by rows those UPDATEs move away (with
 //     every table ranked above them, so that children still go first).
 //
-// A batch with no statements sends nothing. What this order cannot do: a row deleted in step 3
-// (its children moved to a new row) cannot give its unique value to a row inserted in the same
-// flush, and two rows cannot swap unique values; flush between such changes.
+// A waiting UPDATE holds back only the DELETEs of the rows it refers to in the database; where
+// such a row's key is taken by a new row of the flush, the waiting row is unhooked instead (its
+// foreign key set NULL in step 1, see unhooks), so that the DELETE can still go first. A batch
+// with no statements sends nothing. What this order cannot do: a row deleted in step 3 cannot
+// give a unique value that is not a parent key to a row inserted in the same flush, and two rows
+// cannot swap unique values; flush between such changes.
 type plan struct {
 	tables  []*table // the session's tables, parents before children
 	before  step     // step 1
