@@ -514,7 +514,7 @@ func TestRegressionKeySetThenParentDeletedThenKeyTaken(t *testing.T) {
 	n, err := Members.Get(ctx, s, int64(2))
 	must(t, err)
 	f1 := "F1"
-	n.FirmCode = &f1 // n joins F1 …
+	n.FirmCode = &f1                   // n joins F1 …
 	must(t, uow.Delete(s, Firms, one)) // … which is deleted, with its members
 	late := &Member{Name: "late"}
 	again := &Firm{Code: "F1", Name: "one again"}
