@@ -183,10 +183,16 @@ func (s *Session) planFlush() (plan, error) {
 	var scratch []int     // the columns a row changed, to tell whether it did
 	lateRank := -1        // deletes of tables ranked up to this wait for step 3
 	afterRank := -1       // deletes of tables ranked up to this (and above lateRank) follow the UPDATEs
-	gone := s.goneKeys()
-	reused := s.reusedKeys(gone)
+	// The keys of deleted rows (and those new rows take) matter only to clean rows that hold
+	// foreign keys: found once, on meeting the first.
+	var gone, reused map[relation.Relation]map[any]bool
 	for _, t := range tables {
-		for _, e := range rowsIn(t, nil, stClean) {
+		clean := rowsIn(t, nil, stClean)
+		if len(clean) > 0 && gone == nil && t.def != nil && len(t.def.holds) > 0 {
+			gone = s.goneKeys()
+			reused = s.reusedKeys(gone)
+		}
+		for _, e := range clean {
 			if s.waitsForNew(t, e) {
 				// Its UPDATE goes last, so the rows it refers to must be deleted after it —
 				// unless a new row takes the key of the row it refers to, which must then be
