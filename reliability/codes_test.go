@@ -810,6 +810,46 @@ func (h *firmHarness) actions() map[string]func(*rapid.T) {
 			}
 			h.pending.deleteFirm(hf)
 		},
+		"succeed firm": func(t *rapid.T) {
+			// A firm deleted and a new firm given its code, some of its members moved from the
+			// one to the other by collection, all before one flush: the members' foreign key
+			// keeps its value, but the old firm must be deleted before the new one takes the
+			// code (the flush unhooks the members meanwhile).
+			open(t)
+			hf := pick(t, h.pending.firms, "firm", false)
+			if hf == 0 {
+				t.Skip("no firm")
+			}
+			f := h.firm(t, hf)
+			ms := slices.Clone(h.staff(t, hf, eagerDraw(t, "strategy")))
+			slices.SortFunc(ms, func(a, b *Member) int { return h.hm[a] - h.hm[b] })
+			var moving, rest []*Member
+			for _, m := range ms {
+				if rapid.Bool().Draw(t, "moves") {
+					moving = append(moving, m)
+				} else {
+					rest = append(rest, m)
+				}
+			}
+			n := &Firm{Code: f.Code, Name: names.Draw(t, "firm"), Members: moving}
+			hn := h.handle()
+			h.fs[hn], h.hf[n] = n, hn
+			h.log("succeed firm %d (%s) by firm %d, moving %d of its %d members", hf, f.Code, hn, len(moving), len(ms))
+			f.Members = rest
+			for _, m := range moving {
+				x := h.pending.members[h.hm[m]]
+				x.firm = hn
+				h.pending.members[h.hm[m]] = x
+			}
+			if err := uow.Delete(h.s, Firms, f); err != nil {
+				t.Fatal(err)
+			}
+			h.pending.deleteFirm(hf)
+			h.pending.firms[hn] = firmRow{n.Code, n.Name}
+			if err := uow.Add(h.s, Firms, n); err != nil {
+				t.Fatal(err)
+			}
+		},
 		"load": func(t *rapid.T) {
 			open(t)
 			h.log("load")
