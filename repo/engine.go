@@ -11,6 +11,7 @@ import (
 
 // view is the engine view of a Repo (see package internal/engine): what the relation core, the
 // load planner and a unit-of-work session use, none of it shown to users.
+// It is one pointer, so that holding it in an interface does not allocate.
 type view[T any] struct{ r *Repo[T] }
 
 // engine returns r's engine view; for a nil Repo, what needs no table: its options.
@@ -70,7 +71,7 @@ func (u view[T]) ScanRows(db engine.DB, rows pgx.Rows, extra []any, fn func(*T) 
 }
 
 func (u view[T]) LoadOption(merge func(current engine.Loader[T]) engine.Loader[T]) any {
-	return loadOption[T](merge)
+	return options[T]{}.LoadOption(merge)
 }
 
 var _ engine.Options[struct{}] = options[struct{}]{}

@@ -562,7 +562,8 @@ func (s *Session) relState(r relation.Relation) *relState {
 // key since the last fix-up: the edit came before the Delete, so the delete's cascade must reach
 // them (as EF Core's fix-up does on Remove), and a row added later with p's key (a client key,
 // or a unique column) must not take them at the flush. It costs one pass over the rows of each
-// table whose foreign key refers to t's.
+// table whose foreign key refers to t's by a key the client assigns; a generated key, which no
+// other row can take, costs nothing (the flush finds the rows that name it).
 func (s *Session) claimByFK(t *table, p any) {
 	if t.def == nil {
 		return
@@ -571,12 +572,15 @@ func (s *Session) claimByFK(t *table, p any) {
 		if r.Shape() != relation.HasMany && r.Shape() != relation.HasOne {
 			continue
 		}
+		ot, ct := s.tablesOf(r)
+		if r.KeyIsPrimary() && ot.u.Generated() {
+			continue // no row can take a generated key: the flush finds the rows by their key
+		}
 		key, ok := r.OwnerKey(p)
 		if !ok {
 			continue
 		}
 		st := s.relState(r)
-		_, ct := s.tablesOf(r)
 		for _, e := range rowsIn(ct, nil, stNew, stClean) {
 			c := e.row
 			if fk := fkOf(r, c); fk == nil || fk != key || st.owner[c] == p {

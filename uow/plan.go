@@ -486,11 +486,11 @@ func (s *Session) unhooks(t *table, e *entry, reused map[relation.Relation]map[a
 			continue
 		}
 		pt, _, fk := s.parentSide(r)
-		if was, ok := fk(e.snap); !ok || !keys[was] {
+		was, ok := fk(e.snap)
+		if !ok || !keys[was] {
 			continue
 		}
 		if !r.FKNullable() || t.u.Versioned() {
-			was, _ := fk(e.snap)
 			return nil, fmt.Errorf("uow: relation %s: the %s row with key %v refers to the %s row with key %v, deleted in this flush, whose %v a new row takes; its foreign key cannot be set NULL meanwhile (it is NOT NULL, or the row has a Version column): flush after the delete, then add the new row: %w",
 				r.Label(), t.u.Table(), t.u.Key(e.row), pt.u.Table(), was, was, ErrConflict)
 		}
