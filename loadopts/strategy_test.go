@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/georgysavva/scany/v2/pgxscan"
@@ -436,4 +437,33 @@ func TestMistakes(t *testing.T) {
 		}
 	})
 	_ = errors.New
+}
+
+// TestConcurrentJoinedLoadsOfMissingRows runs Joined loads whose LEFT JOINs find nothing (a
+// company without a profile, an employee without addresses) from several goroutines at once: the
+// columns of a join that found nothing are scanned into a sink of each load's own (they were
+// scanned into one package-level variable, a data race under -race).
+func TestConcurrentJoinedLoadsOfMissingRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _ := seeded(t)
+	want := oracle(t, pool)
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	got := make([]string, 8)
+	for i := range errs {
+		wg.Go(func() {
+			cs, err := Companies.Find(ctx, pool,
+				loadopts.With(CompanyProfile, loadopts.Joined),
+				loadopts.With(CompanyEmployees, loadopts.Joined),
+				loadopts.With(rel.Then(CompanyEmployees, EmployeeAddresses), loadopts.Joined),
+				loadopts.With(rel.Then(CompanyEmployees, EmployeeSkills), loadopts.SelectIn))
+			errs[i], got[i] = err, Render(cs)
+		})
+	}
+	wg.Wait()
+	for i := range errs {
+		require.NoError(t, errs[i])
+		require.Equal(t, want, got[i])
+	}
 }

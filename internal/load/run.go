@@ -287,13 +287,15 @@ func (lv *level[X]) reader(x *run, extra []any, parts []joinPart[X], dedupe bool
 // within a session, through an Identity).
 type resolver[X any] struct {
 	repo    *repo.Repo[X]
+	rows    engine.Rows[X] // repo's engine view, found once
 	ident   engine.Identity
 	index   engine.RowIndex[X]
 	scratch X
 }
 
 func newResolver[X any](r *repo.Repo[X], db repo.DB) *resolver[X] {
-	return &resolver[X]{repo: r, ident: engine.IdentityOf(db), index: view(r).RowIndex()}
+	v := view(r)
+	return &resolver[X]{repo: r, rows: v, ident: engine.IdentityOf(db), index: v.RowIndex()}
 }
 
 // resolve returns the instance of the row in scratch, and whether the statement saw it first. A
@@ -314,9 +316,6 @@ func (r *resolver[X]) resolve() (*X, bool) {
 	}
 	return x, true
 }
-
-// nullSink receives the columns of a LEFT JOIN that found nothing.
-var nullSink any
 
 // joinPart is a Joined node's columns within its parent's statement.
 type joinPart[P any] interface {
@@ -360,6 +359,7 @@ type joinedPart[P, C any] struct {
 	ncols  int
 	key    int
 	null   bool
+	sink   any // receives the columns of a LEFT JOIN that found nothing: the part's own, not shared by concurrent loads
 	pairs  map[[2]any]struct{}
 	sub    []joinPart[C]
 	subw   int
@@ -371,7 +371,7 @@ func (j *joinedPart[P, C]) width() int { return j.ncols + j.subw }
 
 func (j *joinedPart[P, C]) bind(dest []any, off int) int {
 	j.off = off
-	view(j.res.repo).Dests(&j.res.scratch, dest[off:off+j.ncols])
+	j.res.rows.Dests(&j.res.scratch, dest[off:off+j.ncols])
 	off += j.ncols
 	for _, s := range j.sub {
 		off = s.bind(dest, off)
@@ -385,10 +385,10 @@ func (j *joinedPart[P, C]) prepare(raw [][]byte, dest []any) {
 		j.null = null
 		if null {
 			for i := j.off; i < j.off+j.ncols; i++ {
-				dest[i] = &nullSink
+				dest[i] = &j.sink
 			}
 		} else {
-			view(j.res.repo).Dests(&j.res.scratch, dest[j.off:j.off+j.ncols])
+			j.res.rows.Dests(&j.res.scratch, dest[j.off:j.off+j.ncols])
 		}
 	}
 	for _, s := range j.sub {
