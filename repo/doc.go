@@ -86,10 +86,22 @@
 //
 // # Errors
 //
-// Errors are [*Error] values naming the operation, table, column or key; the cause stays
-// reachable: [ErrNotFound] (which also matches pgx.ErrNoRows), [ErrStale] for a row a [Version]
+// Every kinship package follows one rule. What went wrong is a sentinel, matched with
+// errors.Is: [ErrNotFound] (which also matches pgx.ErrNoRows), [ErrStale] for a row a [Version]
 // column shows was changed meanwhile, [ErrInvalid] for a mistake of the caller's found before
-// anything was sent, and *pgconn.PgError for what the server refused.
+// anything was sent, [ErrSchema], rel.ErrNotLoaded, uow.ErrConflict and the others of package
+// uow — or the *pgconn.PgError the server sent. Where it went wrong is an [*Error] around the
+// cause, naming the operation and the table, column, relation or key: a Repo's call ("get"),
+// or another package's ("uow.Flush", "uow.NewModel"), so one errors.As finds the place
+// whichever package failed:
+//
+//	var e *repo.Error
+//	if errors.As(err, &e) {
+//		log.Printf("%s on %s (relation %q, key %v)", e.Op, e.Table, e.Relation, e.Key)
+//	}
+//
+// An error with no place to name (a nil context, a nil DB) is its sentinel wrapped with a
+// message.
 //
 // Every function that returns an error returns one matching ErrInvalid, never a panic, for the
 // nil, zero and empty inputs a caller can give it:

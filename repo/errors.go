@@ -28,15 +28,24 @@ var ErrStale = errors.New("repo: stale row: changed or deleted since it was read
 // database.
 var ErrInvalid = errors.New("repo: invalid")
 
-// Error reports a failed operation on a table: what was done, to which table, column or key, and
-// why. The cause (a *pgconn.PgError, ErrNotFound, ErrInvalid, a context error) is reachable with
-// errors.Is and errors.As.
+// Error is kinship's one error type for a failed operation that concerns a table or relation:
+// what was done, to which table, column, relation or key, and why. Every kinship package
+// returns it where there is a place to name (a Repo's call, a flush, a session's Add or Delete,
+// a model NewModel refused), so one errors.As finds the place whichever package failed; what
+// went wrong is the cause, a sentinel (ErrNotFound, ErrStale, ErrInvalid, uow.ErrConflict, …)
+// or a *pgconn.PgError or context error, reachable with errors.Is and errors.As. An error with
+// no place to name (a nil context, a nil session) is its sentinel wrapped with a message.
 type Error struct {
-	Op     string // "declare", "get", "find", "insert", "update", "delete", "upsert", "count", …
-	Table  string
-	Column string // the column at fault, if one is
-	Key    any    // the primary key concerned, if one is
-	Err    error
+	// Op is what was done: a Repo method in lower case ("declare", "get", "find", "insert",
+	// "update", "delete", "upsert", "count", …), or the qualified name of another package's
+	// call ("uow.Add", "uow.Flush", "uow.NewModel"), which then leads the message instead of
+	// "repo:".
+	Op       string
+	Table    string
+	Column   string // the column at fault, if one is
+	Relation string // the relation at fault, if one is (its label, as rel.Named gives it)
+	Key      any    // the primary key concerned, if one is
+	Err      error
 }
 
 func (e *Error) Error() string {
@@ -44,8 +53,17 @@ func (e *Error) Error() string {
 		return "repo: <nil *Error>"
 	}
 	var b strings.Builder
-	b.WriteString("repo: ")
+	if !strings.Contains(e.Op, ".") {
+		b.WriteString("repo: ")
+	}
 	b.WriteString(e.Op)
+	if e.Relation != "" {
+		b.WriteString(" relation ")
+		b.WriteString(e.Relation)
+		if e.Table != "" {
+			b.WriteString(",")
+		}
+	}
 	if e.Table != "" {
 		b.WriteString(" ")
 		b.WriteString(e.Table)

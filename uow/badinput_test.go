@@ -40,7 +40,7 @@ func TestBadInputTable(t *testing.T) {
 				return err
 			}
 			return uow.Add(s, Companies, &Company{ID: 2})
-		}, repo.ErrInvalid, "another instance with key 2"},
+		}, repo.ErrInvalid, "key 2: the session already holds another instance"},
 		{"Add a row deleted earlier in the session", func(s *uow.Session) error {
 			c, err := Companies.Get(ctx, s, 4)
 			if err != nil {
@@ -73,7 +73,7 @@ func TestBadInputTable(t *testing.T) {
 		{"Load through a session a relation its model does not have", func(s *uow.Session) error {
 			_, err := Employees.Find(ctx, s, loadopts.With(EmployeeAddresses, loadopts.SelectIn))
 			return err
-		}, repo.ErrInvalid, "relation EmployeeAddresses is not in the session's model"},
+		}, repo.ErrInvalid, "uow.Load relation EmployeeAddresses: the relation is not in the session's model"},
 		{"Of through a session, of a relation its model does not have", func(s *uow.Session) error {
 			e, err := Employees.Get(ctx, s, 1)
 			if err != nil {

@@ -13,7 +13,8 @@
 //
 // [NewModel] checks the whole graph when it is made — a relation declared wrong, two Repos over
 // one table (a session would hold two instances of one row), two relations filling one field, DeleteOrphan on rows with two owners, a foreign key that cannot be NULL
-// without a Delete cascade, a cycle between tables — and says what to change ([ModelError]).
+// without a Delete cascade, a cycle between tables — and says what to change (a [*repo.Error] naming the relation or table,
+// matching repo.ErrInvalid).
 // Cascades and fix-up follow the model's relations only, so a session refuses to load a
 // relation left out of its model (it would load it, but a row put in its collection would never
 // be written): the load is an error naming the relation, and sends nothing.

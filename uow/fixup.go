@@ -116,7 +116,7 @@ func (s *Session) syncOwned(r relation.Relation, only map[any]bool) error {
 		if !known && e.state != stNew {
 			continue // assigned before it was loaded: the flush loads its members first (loadAssigned)
 		}
-		if err := nilInCollection(r, ot, p); err != nil {
+		if err := nilInCollection("uow.Flush", r, ot, p); err != nil {
 			return err
 		}
 		changed = append(changed, p)
@@ -263,8 +263,8 @@ func (s *Session) conflict(r relation.Relation, ot, ct *table, c any, claims []c
 			says = append(says, cl.via+" no owner")
 		}
 	}
-	return fmt.Errorf("uow: relation %s: %s: %s, since the last flush; the session cannot tell which came last: keep one of the edits, or flush between them: %w",
-		r.Label(), describeRow(ct, c), strings.Join(says, ", and "), ErrConflict)
+	return &repo.Error{Op: "uow.Flush", Relation: r.Label(), Err: fmt.Errorf("%s: %s, since the last flush; the session cannot tell which came last: keep one of the edits, or flush between them: %w",
+		describeRow(ct, c), strings.Join(says, ", and "), ErrConflict)}
 }
 
 // describeRow names a row in errors: by its key, or for a new row by its column values.
@@ -322,10 +322,9 @@ func membership(list []any) func(any) bool {
 
 // nilInCollection refuses a nil row in p's collection: a mistake in the caller's code, which
 // would otherwise be written as nothing, or panic.
-func nilInCollection(r relation.Relation, ot *table, p any) error {
+func nilInCollection(op string, r relation.Relation, ot *table, p any) error {
 	if i := r.NilAt(p); i >= 0 {
-		return fmt.Errorf("uow: relation %s: the collection of %s holds nil at position %d; take it out: %w",
-			r.Label(), describeRow(ot, p), i, repo.ErrInvalid)
+		return &repo.Error{Op: op, Relation: r.Label(), Err: invalidf("the collection of %s holds nil at position %d; take it out", describeRow(ot, p), i)}
 	}
 	return nil
 }
@@ -363,7 +362,7 @@ func (s *Session) adopt(r relation.Relation, ct *table, c any) error {
 		return nil
 	}
 	if !r.Cascades().Has(relation.SaveUpdate) {
-		return fmt.Errorf("uow: relation %s: a %s row was put in a collection, but the relation does not cascade SaveUpdate: add it to the session", r.Label(), ct.u.Table())
+		return &repo.Error{Op: "uow.Flush", Relation: r.Label(), Table: ct.u.Table(), Err: invalidf("a row was put in a collection, but the relation does not cascade SaveUpdate: add it to the session")}
 	}
 	return s.add(ct, c, map[any]bool{})
 }
@@ -408,8 +407,8 @@ func (s *Session) orphan(r, inv relation.Relation, st *relState, ct *table, c, p
 		return s.markDeleted(ct, c)
 	}
 	if !r.Unrelate(p, c) {
-		return fmt.Errorf("uow: relation %s: %s left its owner, but its foreign key cannot be NULL: declare rel.DeleteOrphan on the relation, or give the row another owner: %w",
-			r.Label(), describeRow(ct, c), ErrOrphan)
+		return &repo.Error{Op: "uow.Flush", Relation: r.Label(), Err: fmt.Errorf("%s left its owner, but its foreign key cannot be NULL: declare rel.DeleteOrphan on the relation, or give the row another owner: %w",
+			describeRow(ct, c), ErrOrphan)}
 	}
 	s.leave(r, inv, st, c, p)
 	st.owner[c], st.fkSnap[c], st.bSnap[c] = nil, nil, nil
@@ -448,7 +447,7 @@ func (s *Session) syncLinks(r relation.Relation, only map[any]bool) error {
 		if known && !loaded {
 			r.Init(p) // a loaded collection set to nil is emptied, and stays loaded
 		}
-		if err := nilInCollection(r, ot, p); err != nil {
+		if err := nilInCollection("uow.Flush", r, ot, p); err != nil {
 			return err
 		}
 		for _, c := range items {

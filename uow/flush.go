@@ -116,7 +116,7 @@ func (s *Session) loadAssigned(ctx context.Context) error {
 			r.SetField(p, assigned[i])
 		}
 		if err != nil {
-			return fmt.Errorf("uow: loading %s, assigned before it was loaded: %w", r.Label(), err)
+			return &repo.Error{Op: "uow.Flush", Relation: r.Label(), Err: fmt.Errorf("loading the collection assigned before it was loaded: %w", err)}
 		}
 	}
 	return nil
@@ -147,8 +147,8 @@ func (s *Session) checkOrphans() error {
 			if st.owner[e.row] != nil || r.HasFK(e.row) {
 				continue
 			}
-			return fmt.Errorf("uow: relation %s: %s has no %s row: put it in one's collection or set its foreign key; it would be inserted without an owner: %w",
-				r.Label(), describeRow(ct, e.row), ot.u.Table(), ErrOrphan)
+			return &repo.Error{Op: "uow.Flush", Relation: r.Label(), Err: fmt.Errorf("%s has no %s row: put it in one's collection or set its foreign key; it would be inserted without an owner: %w",
+				describeRow(ct, e.row), ot.u.Table(), ErrOrphan)}
 		}
 	}
 	return nil
@@ -236,7 +236,7 @@ func (s *Session) cascadeLevel(ctx context.Context, r relation.Relation, level [
 		unloaded = nil
 	} else if len(unloaded) > 0 {
 		if err := r.LoadAll(ctx, s, unloaded); err != nil {
-			return fmt.Errorf("uow: loading %s to delete them: %w", r.Label(), err)
+			return &repo.Error{Op: "uow.Flush", Relation: r.Label(), Err: fmt.Errorf("loading the rows to delete them: %w", err)}
 		}
 	}
 	// A load read the database, which does not know yet the rows this flush will insert or move

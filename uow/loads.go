@@ -104,7 +104,7 @@ func (h *hooks) LoadStart(ctx context.Context, rels []relation.Relation) error {
 	}
 	for _, r := range rels {
 		if !s.model.has[r] {
-			return fmt.Errorf("uow: relation %s is not in the session's model, so its cascades and fix-up would not apply: add it to uow.NewModel, or load it through the pool or transaction instead: %w", r.Label(), repo.ErrInvalid)
+			return &repo.Error{Op: "uow.Load", Relation: r.Label(), Err: invalidf("the relation is not in the session's model, so its cascades and fix-up would not apply: add it to uow.NewModel, or load it through the pool or transaction instead")}
 		}
 	}
 	if err := s.before(ctx); err != nil {

@@ -247,13 +247,13 @@ func TestMisuse(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.msg) {
 				t.Errorf("%q does not say %q", err, tt.msg)
 			}
-			if msg := err.Error(); !strings.HasPrefix(msg, "uow: ") && !strings.HasPrefix(msg, "rel: ") && !strings.HasPrefix(msg, "repo: ") {
+			if msg := err.Error(); !strings.HasPrefix(msg, "uow: ") && !strings.HasPrefix(msg, "uow.") && !strings.HasPrefix(msg, "rel: ") && !strings.HasPrefix(msg, "repo: ") {
 				t.Errorf("%q does not say which package refused it", err)
 			}
 			if strings.HasPrefix(tt.name, "NewModel") {
-				var me *uow.ModelError
-				if !errors.As(err, &me) {
-					t.Errorf("%q is not a *uow.ModelError", err)
+				var me *repo.Error
+				if !errors.As(err, &me) || me.Op != "uow.NewModel" {
+					t.Errorf("%q is not a *repo.Error of uow.NewModel", err)
 				}
 			}
 			// BEGIN and ROLLBACK of the case's own sessions are all that may be sent.
@@ -276,12 +276,8 @@ func TestMisuse(t *testing.T) {
 		{"Tx of a nil or zero Session", func(*testing.T) bool { return nilS.Tx() == nil && zeroS.Tx() == nil }},
 		{"Rollback of an ended Session", func(t *testing.T) bool { return ended(t).Rollback(ctx) == nil }},
 		{"Retryable(nil)", func(*testing.T) bool { return !uow.Retryable(nil) && !uow.Retryable(repo.ErrInvalid) }},
-		{"Error of a nil *ModelError", func(*testing.T) bool {
-			var e *uow.ModelError
-			return e.Error() != "" && errors.Is(&uow.ModelError{}, repo.ErrInvalid)
-		}},
-		{"MustModel of a nil relation panics with a *ModelError", func(*testing.T) (ok bool) {
-			defer func() { _, ok = recover().(*uow.ModelError) }()
+		{"MustModel of a nil relation panics with a *repo.Error matching ErrInvalid", func(*testing.T) (ok bool) {
+			defer func() { e, _ := recover().(*repo.Error); ok = errors.Is(e, repo.ErrInvalid) }()
 			uow.MustModel(nil)
 			return false
 		}},

@@ -2,7 +2,6 @@ package uow
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/kinship-go/kinship/internal/engine"
@@ -38,32 +37,6 @@ type tableDef struct {
 	unlinks []unlink
 }
 
-// ModelError reports a model that cannot work, naming the relation or table at fault and what
-// to change.
-type ModelError struct {
-	Relation string
-	Table    string
-	Problem  string
-}
-
-func (e *ModelError) Error() string {
-	if e == nil {
-		return "uow: model: <nil *ModelError>"
-	}
-	var b strings.Builder
-	b.WriteString("uow: model: ")
-	if e.Relation != "" {
-		b.WriteString("relation " + e.Relation + ": ")
-	} else if e.Table != "" {
-		b.WriteString("table " + e.Table + ": ")
-	}
-	b.WriteString(e.Problem)
-	return b.String()
-}
-
-// Is makes a ModelError match repo.ErrInvalid: it is a mistake in declarations.
-func (e *ModelError) Is(target error) bool { return target == repo.ErrInvalid }
-
 // NewModel makes a model of relations (declared with package rel); the Repos they join are its
 // tables. A Repo that no relation joins need not be named: a session tracks the rows of any
 // Repo (check its table with [repo.Repo.Verify]). NewModel checks the whole graph: every relation
@@ -72,14 +45,15 @@ func (e *ModelError) Is(target error) bool { return target == repo.ErrInvalid }
 // foreign key cannot be NULL without rel.Delete (deleting the owner would have to set it NULL,
 // which can only fail); no cycle between tables, which would need an UPDATE after the INSERTs
 // (self-referential tables are fine: their rows are ordered). A nil or zero relation and a
-// relation declared wrong are each a [*ModelError] (matching repo.ErrInvalid) naming it.
+// relation declared wrong are each a [*repo.Error] (Op "uow.NewModel", matching repo.ErrInvalid)
+// naming it.
 func NewModel(relations ...rel.Relation) (*Model, error) {
 	m := &Model{byRepo: map[any]*tableDef{}, inverse: map[relation.Relation]relation.Relation{}, byFK: map[relation.Relation]bool{}, has: map[relation.Relation]bool{}}
 	for i, x := range relations {
 		r := relation.Of(x)
 		switch {
 		case r == nil:
-			return nil, &ModelError{Problem: fmt.Sprintf("relation %d (%T) is a nil or zero relation", i, x)}
+			return nil, modelError("", "", "relation %d (%T) is a nil or zero relation", i, x)
 		case m.has[r]:
 			continue
 		}
@@ -114,9 +88,9 @@ func (m *Model) table(u engine.Table) *tableDef {
 }
 
 func (m *Model) addRelation(r relation.Relation) error {
-	fail := func(problem string) error { return &ModelError{Relation: r.Label(), Problem: problem} }
+	fail := func(problem string) error { return modelError(r.Label(), "", "%s", problem) }
 	if err := r.Check(); err != nil {
-		// A ModelError matches ErrInvalid by itself: its problem need not say so.
+		// The error matches ErrInvalid by itself: its problem need not say so.
 		return fail(strings.TrimSuffix(err.Error(), ": "+repo.ErrInvalid.Error()))
 	}
 	owner, err := r.Owner()
@@ -145,7 +119,7 @@ func (m *Model) validate() error {
 	tables := map[string]*tableDef{}
 	for _, t := range m.tables {
 		if prev, dup := tables[t.u.Table()]; dup && prev != t {
-			return &ModelError{Table: t.u.Table(), Problem: "two Repos are declared over this table; a session would hold two instances of one row and write both: declare the table once and share its Repo"}
+			return modelError("", t.u.Table(), "two Repos are declared over this table; a session would hold two instances of one row and write both: declare the table once and share its Repo")
 		}
 		tables[t.u.Table()] = t
 	}
@@ -156,7 +130,7 @@ func (m *Model) validate() error {
 		for _, r := range t.owns {
 			addr := r.FieldAddr(probe)
 			if prev, dup := fields[addr]; dup {
-				return &ModelError{Relation: r.Label(), Problem: fmt.Sprintf("fills the same field of %s as relation %s; give each relation its own field", t.u.Table(), prev.Label())}
+				return modelError(r.Label(), "", "fills the same field of %s as relation %s; give each relation its own field", t.u.Table(), prev.Label())
 			}
 			fields[addr] = r
 		}
@@ -170,7 +144,7 @@ func (m *Model) validate() error {
 		if len(orphanOwners) > 0 {
 			for _, r := range t.items {
 				if r != orphanOwners[0] && r.Shape() != relation.BelongsTo {
-					return &ModelError{Relation: orphanOwners[0].Label(), Problem: fmt.Sprintf("DeleteOrphan deletes %s rows without an owner, but relation %s owns them too; keep DeleteOrphan on rows with one owning relation", t.u.Table(), r.Label())}
+					return modelError(orphanOwners[0].Label(), "", "DeleteOrphan deletes %s rows without an owner, but relation %s owns them too; keep DeleteOrphan on rows with one owning relation", t.u.Table(), r.Label())
 				}
 			}
 		}
@@ -178,12 +152,12 @@ func (m *Model) validate() error {
 	for _, r := range m.rels {
 		c := r.Cascades()
 		if r.Shape() == relation.ManyToMany && c.Has(relation.DeleteOrphan) {
-			return &ModelError{Relation: r.Label(), Problem: "DeleteOrphan on a many-to-many relation: removing a row from the collection deletes the link, never the row; drop DeleteOrphan"}
+			return modelError(r.Label(), "", "DeleteOrphan on a many-to-many relation: removing a row from the collection deletes the link, never the row; drop DeleteOrphan")
 		}
 		if (r.Shape() == relation.HasMany || r.Shape() == relation.HasOne) && !r.FKNullable() && !c.Has(relation.Delete) {
 			other, _ := r.Other()
 			owner, _ := r.Owner()
-			return &ModelError{Relation: r.Label(), Problem: fmt.Sprintf("the foreign key of %s cannot be NULL, so deleting a %s row would have to delete its %s rows: declare rel.Cascade(rel.All) (with rel.DeleteOrphan to delete rows removed from the collection)", other.Table(), owner.Table(), other.Table())}
+			return modelError(r.Label(), "", "the foreign key of %s cannot be NULL, so deleting a %s row would have to delete its %s rows: declare rel.Cascade(rel.All) (with rel.DeleteOrphan to delete rows removed from the collection)", other.Table(), owner.Table(), other.Table())
 		}
 		if r.Shape() == relation.BelongsTo {
 			for _, x := range m.rels {
@@ -257,7 +231,7 @@ func (m *Model) rank() error {
 			for _, p := range append(path, t) {
 				names = append(names, p.u.Table())
 			}
-			return &ModelError{Table: t.u.Table(), Problem: fmt.Sprintf("the tables %s refer to each other in a cycle: inserting them would need an UPDATE after the INSERTs, which kinship does not do; make one foreign key of the cycle nullable and set it in a later unit of work, or drop one relation", strings.Join(names, " → "))}
+			return modelError("", t.u.Table(), "the tables %s refer to each other in a cycle: inserting them would need an UPDATE after the INSERTs, which kinship does not do; make one foreign key of the cycle nullable and set it in a later unit of work, or drop one relation", strings.Join(names, " → "))
 		case 2:
 			return nil
 		}
@@ -292,5 +266,3 @@ var ErrEnded = errors.New("uow: the session has ended (Commit or Rollback); begi
 // an error to roll back), and a COMMIT behind its back would make Run report a failure for work
 // that was committed. Nothing is committed or rolled back.
 var ErrRunEnds = errors.New("uow: inside Run, Run commits or rolls back: return nil from the function to commit, an error to roll back")
-
-var errInvalid = repo.ErrInvalid

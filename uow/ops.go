@@ -26,7 +26,7 @@ func Add[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 	added := map[any]bool{}
 	for i, row := range rows {
 		if row == nil {
-			return fmt.Errorf("uow: add to %s: row %d is nil: %w", r.Table(), i, repo.ErrInvalid)
+			return &repo.Error{Op: "uow.Add", Table: r.Table(), Err: invalidf("row %d is nil", i)}
 		}
 		if err := s.add(t, row, added); err != nil {
 			return err
@@ -56,21 +56,21 @@ func (s *Session) add(t *table, row any, added map[any]bool) error {
 		return nil
 	}
 	if _, gone := s.gone[row]; gone {
-		return fmt.Errorf("uow: add to %s: the row was deleted earlier in this session: %w", t.u.Table(), repo.ErrInvalid)
+		return &repo.Error{Op: "uow.Add", Table: t.u.Table(), Err: invalidf("the row was deleted earlier in this session")}
 	}
 	if e, ok := t.entries[row]; ok {
 		if e.state == stDeleted {
-			return fmt.Errorf("uow: add to %s: the row with key %v was deleted earlier in this session: %w", t.u.Table(), t.u.Key(row), repo.ErrInvalid)
+			return &repo.Error{Op: "uow.Add", Table: t.u.Table(), Key: t.u.Key(row), Err: invalidf("the row was deleted earlier in this session")}
 		}
 	} else {
 		if t.u.KeyAssigned(row) {
 			// A row deleted in the session gives its key up: adding a new row with that key is a
 			// row switch, flushed as a DELETE before the INSERT.
 			if other, ok := t.index.Of(row); ok && other != row && !s.deleted(t, other) {
-				return fmt.Errorf("uow: add to %s: the session already holds another instance with key %v; use that one: %w", t.u.Table(), t.u.Key(row), repo.ErrInvalid)
+				return &repo.Error{Op: "uow.Add", Table: t.u.Table(), Key: t.u.Key(row), Err: invalidf("the session already holds another instance with this key; use that one")}
 			}
 			if t.u.Generated() {
-				return fmt.Errorf("uow: add to %s: the row already has its generated key %v, so it was read from the database, maybe by another session; Get it in this session and change that instance: %w", t.u.Table(), t.u.Key(row), repo.ErrInvalid)
+				return &repo.Error{Op: "uow.Add", Table: t.u.Table(), Key: t.u.Key(row), Err: invalidf("the row already has its generated key, so it was read from the database, maybe by another session; Get it in this session and change that instance")}
 			}
 		}
 		s.track(t, row, stNew)
@@ -83,7 +83,7 @@ func (s *Session) add(t *table, row any, added map[any]bool) error {
 		if !r.Cascades().Has(relation.SaveUpdate) {
 			continue
 		}
-		if err := nilInCollection(r, t, row); err != nil {
+		if err := nilInCollection("uow.Add", r, t, row); err != nil {
 			return err
 		}
 		items, _ := r.Items(row)
@@ -124,7 +124,7 @@ func Delete[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 	t := s.table(r)
 	for i, row := range rows {
 		if row == nil {
-			return fmt.Errorf("uow: delete from %s: row %d is nil: %w", r.Table(), i, repo.ErrInvalid)
+			return &repo.Error{Op: "uow.Delete", Table: r.Table(), Err: invalidf("row %d is nil", i)}
 		}
 		if _, ok := t.entries[row]; !ok && !t.u.KeyAssigned(row) {
 			// A new row put in a loaded collection joins the session at the next fix-up: do it
@@ -135,10 +135,10 @@ func Delete[T any](s *Session, r *repo.Repo[T], rows ...*T) error {
 		}
 		if _, ok := t.entries[row]; !ok {
 			if !t.u.KeyAssigned(row) {
-				return fmt.Errorf("uow: delete from %s: row %d has no key and is not in the session: %w", r.Table(), i, repo.ErrInvalid)
+				return &repo.Error{Op: "uow.Delete", Table: r.Table(), Err: invalidf("row %d has no key and is not in the session", i)}
 			}
 			if other, ok := t.index.Of(row); ok && other != row {
-				return fmt.Errorf("uow: delete from %s: the session holds another instance with key %v; delete that one: %w", r.Table(), t.u.Key(row), repo.ErrInvalid)
+				return &repo.Error{Op: "uow.Delete", Table: r.Table(), Key: t.u.Key(row), Err: invalidf("the session holds another instance with this key; delete that one")}
 			}
 			s.track(t, row, stClean)
 		}
@@ -241,10 +241,10 @@ func Refresh[T any](ctx context.Context, s *Session, r *repo.Repo[T], row *T) er
 		return err
 	}
 	if ctx == nil {
-		return fmt.Errorf("uow: refresh %s: nil context: %w", r.Table(), repo.ErrInvalid)
+		return &repo.Error{Op: "uow.Refresh", Table: r.Table(), Err: invalidf("nil context: pass context.Background() or the caller's context")}
 	}
 	if row == nil {
-		return fmt.Errorf("uow: refresh %s: nil row: %w", r.Table(), repo.ErrInvalid)
+		return &repo.Error{Op: "uow.Refresh", Table: r.Table(), Err: invalidf("nil row")}
 	}
 	fresh, err := r.Get(ctx, s.tx, r.Key(row))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/internal/sqltext"
+	"github.com/kinship-go/kinship/repo"
 )
 
 // A plan is what a flush sends: its steps, in the order they go (before, inserts, after), each
@@ -333,7 +334,7 @@ func (s *Session) waves(steps []step, t *table, tables int) ([]step, error) {
 			}
 		}
 		if len(wave) == 0 {
-			return nil, fmt.Errorf("uow: flush: new %s rows refer to each other in a cycle", t.u.Table())
+			return nil, &repo.Error{Op: "uow.Flush", Table: t.u.Table(), Err: invalidf("new rows refer to each other in a cycle")}
 		}
 		steps = append(steps, step{insert: t, rows: wave})
 		pending = later
@@ -491,8 +492,8 @@ func (s *Session) unhooks(t *table, e *entry, reused map[relation.Relation]map[a
 			continue
 		}
 		if !r.FKNullable() || t.u.Versioned() {
-			return nil, fmt.Errorf("uow: relation %s: the %s row with key %v refers to the %s row with key %v, deleted in this flush, whose %v a new row takes; its foreign key cannot be set NULL meanwhile (it is NOT NULL, or the row has a Version column): flush after the delete, then add the new row: %w",
-				r.Label(), t.u.Table(), t.u.Key(e.row), pt.u.Table(), was, was, ErrConflict)
+			return nil, &repo.Error{Op: "uow.Flush", Relation: r.Label(), Table: t.u.Table(), Key: t.u.Key(e.row), Err: fmt.Errorf("the row refers to the %s row with key %v, deleted in this flush, whose %v a new row takes; its foreign key cannot be set NULL meanwhile (it is NOT NULL, or the row has a Version column): flush after the delete, then add the new row: %w",
+				pt.u.Table(), was, was, ErrConflict)}
 		}
 		out = append(out, r)
 	}

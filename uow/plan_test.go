@@ -110,7 +110,7 @@ func TestPlanCycleRefusedBeforeAnySQL(t *testing.T) {
 	s.flushing = true
 	require.NoError(t, s.prepare(context.Background()))
 	_, err := s.planFlush()
-	require.EqualError(t, err, "uow: flush: new employees rows refer to each other in a cycle")
+	require.EqualError(t, err, "uow.Flush employees: new rows refer to each other in a cycle")
 }
 
 func TestPlanDeletesBeforeInserts(t *testing.T) {

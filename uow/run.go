@@ -99,7 +99,7 @@ func Run(ctx context.Context, db Beginner, model *Model, fn func(s *Session) err
 		return err
 	}
 	if fn == nil {
-		return fmt.Errorf("uow: Run of a nil function: %w", errInvalid)
+		return fmt.Errorf("uow: Run of a nil function: %w", repo.ErrInvalid)
 	}
 	set, err := collect(opts)
 	if err != nil {

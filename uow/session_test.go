@@ -555,7 +555,7 @@ func TestModelValidation(t *testing.T) {
 		{"NOT NULL foreign key without Delete", []rel.Relation{EmployeeAddresses}, "cannot be NULL"},
 		{"a relation's own mistake", []rel.Relation{rel.HasMany(CompanyID, EmployeeCompanyID, coll, rel.Cascade(rel.PassiveDeletes))}, "PassiveDeletes needs Delete"},
 		{"two Repos over one table", []rel.Relation{CompanyEmployees, rel.BelongsTo(EmployeeCompanyID, otherCompanyID, func(e *Employee) **Company { return &e.Company }, rel.Named("ToOtherCompanies"))},
-			"table companies: two Repos are declared over this table"},
+			"uow.NewModel companies: two Repos are declared over this table"},
 		{"DeleteOrphan on many-to-many", []rel.Relation{rel.ManyToMany(EmployeeID, SkillID, rel.Through{Table: "employee_skills", From: "employee_id", To: "skill_id"},
 			func(e *Employee) *[]*Skill { return &e.Skills }, rel.Cascade(rel.All, rel.DeleteOrphan))}, "many-to-many"},
 	} {
@@ -563,8 +563,9 @@ func TestModelValidation(t *testing.T) {
 			_, err := uow.NewModel(tt.parts...)
 			require.ErrorIs(t, err, repo.ErrInvalid)
 			require.ErrorContains(t, err, tt.msg)
-			var me *uow.ModelError
+			var me *repo.Error
 			require.ErrorAs(t, err, &me)
+			require.Equal(t, "uow.NewModel", me.Op)
 		})
 	}
 	t.Run("a cycle between tables", func(t *testing.T) {

@@ -35,11 +35,11 @@ import (
 func (m *Model) Verify(ctx context.Context, db repo.DB) error {
 	switch {
 	case m == nil || m.byRepo == nil:
-		return &ModelError{Problem: "Verify of a nil Model: make it with uow.NewModel"}
+		return fmt.Errorf("uow: Verify of a nil Model: make it with uow.NewModel: %w", repo.ErrInvalid)
 	case ctx == nil:
-		return &repo.Error{Op: "verify", Err: fmt.Errorf("%w: nil context: pass context.Background() or the caller's context", repo.ErrInvalid)}
+		return fmt.Errorf("uow: Verify: nil context: pass context.Background() or the caller's context: %w", repo.ErrInvalid)
 	case db == nil:
-		return &repo.Error{Op: "verify", Err: fmt.Errorf("%w: nil DB: pass a pool, a connection or a transaction", repo.ErrInvalid)}
+		return fmt.Errorf("uow: Verify: nil DB: pass a pool, a connection or a transaction: %w", repo.ErrInvalid)
 	}
 	tables := make([]catalog.Table, 0, len(m.tables))
 	for _, t := range m.tables {
@@ -61,7 +61,7 @@ func (m *Model) Verify(ctx context.Context, db repo.DB) error {
 	}
 	found, err := catalog.Check(ctx, db, tables, rels)
 	if err != nil {
-		return &repo.Error{Op: "verify", Err: err}
+		return &repo.Error{Op: "uow.Verify", Err: err}
 	}
 	if !catalog.Errors(found) {
 		return nil
