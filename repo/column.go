@@ -70,7 +70,40 @@ type column[T any] struct {
 	bump func(*T)
 	// keySlice returns the column's values in rows (each a *T) as a []V.
 	keySlice func(rows []any) any
+	// isZero reports whether the row's value is the zero V: for a Default column, that the
+	// row leaves the value to the database.
+	isZero func(*T) bool
+	// owned says what the database does to the column's value beyond storing what is written
+	// (Default, ReadOnly, ReadBack).
+	owned ownership
 }
+
+// ownership is what a column's options ([Column.Default], [Column.ReadOnly],
+// [Column.ReadBack]) say the database does with it.
+type ownership uint8
+
+const (
+	ownDefault  ownership = 1 << iota // DEFAULT in an INSERT of a row holding the zero value; read back after INSERT
+	ownReadOnly                       // never written; read back after INSERT and UPDATE
+	ownReadBack                       // written; read back after INSERT and UPDATE
+)
+
+// ownedName names the column's option, for messages.
+func (c *column[T]) ownedName() string {
+	switch {
+	case c.owned&ownReadOnly != 0:
+		return "ReadOnly"
+	case c.owned&ownDefault != 0:
+		return "Default"
+	case c.owned&ownReadBack != 0:
+		return "ReadBack"
+	}
+	return "plain"
+}
+
+// backOnInsert and backOnUpdate report whether an INSERT or an UPDATE reads the column back.
+func (c *column[T]) backOnInsert() bool { return c.owned != 0 }
+func (c *column[T]) backOnUpdate() bool { return c.owned&(ownReadOnly|ownReadBack) != 0 }
 
 // keyed sets what a key column of a comparable type needs.
 func keyed[T any, V comparable](c *Column[T, V]) *Column[T, V] {
@@ -136,6 +169,7 @@ func newColumn[T any, V any](name string, k kind, get func(*T) *V, equal func(a,
 	c.col.value = func(t *T) any { return *get(t) }
 	if equal != nil { // else New reports the missing equality
 		c.col.equal = func(a, b *T) bool { return equal(*get(a), *get(b)) }
+		c.col.isZero = func(t *T) bool { var zero V; return equal(*get(t), zero) }
 	}
 	c.col.copy = func(dst, src *T) { *get(dst) = *get(src) }
 	c.col.keySlice = keySliceOf(get)
@@ -237,6 +271,49 @@ func Version[T any, V Integer](name string, get func(*T) *V) *Column[T, V] {
 		c.col.bump = func(t *T) { *get(t)++ }
 	}
 	return c
+}
+
+// Default says that the database gives the column a value when a row leaves it out: a DEFAULT
+// (activebool DEFAULT true, created_at DEFAULT now(), a uuid DEFAULT gen_random_uuid()) or a
+// BEFORE INSERT trigger. An INSERT of a row whose value is the zero V (NULL for a [NullColumn])
+// sends DEFAULT for it instead, and every INSERT reads the column back with RETURNING, so that
+// the row holds what the database stored, and a unit of work's snapshot too (no UPDATE
+// follows). Any other value is written as given, and an UPDATE writes the column as any other.
+//
+// Reading values back makes [Repo.Insert] send one INSERT … RETURNING per row, in one round trip
+// per 10,000 rows, as for a generated key; the statement's text depends on which Default
+// columns of the row are zero, one text per combination, each built once.
+//
+// Default returns a copy of the column with the option, to give to [New]; the column it is
+// called on is unchanged.
+func (c *Column[T, V]) Default() *Column[T, V] { return c.own(ownDefault) }
+
+// ReadOnly says that the database alone sets the column: a generated column (GENERATED ALWAYS
+// AS (…) STORED), or one that triggers maintain (updated_at, a search vector). No INSERT, UPDATE
+// or Upsert writes it, and every INSERT and UPDATE reads it back with RETURNING, so that the row
+// and a unit of work's snapshot hold the database's value. A value set in Go is never written:
+// the next read-back replaces it. [Repo.Update] refuses the column among the ones it is told to
+// write. It costs what [Column.Default] costs, and an UPDATE of the table returns the column.
+//
+// ReadOnly returns a copy of the column with the option, to give to [New].
+func (c *Column[T, V]) ReadOnly() *Column[T, V] { return c.own(ownReadOnly) }
+
+// ReadBack says that the database may change the column's value as it is written (a BEFORE
+// trigger that normalizes it or stamps it): it is written as usual, and every INSERT and UPDATE
+// reads it back with RETURNING into the row. It costs what [Column.ReadOnly] costs.
+//
+// ReadBack returns a copy of the column with the option, to give to [New].
+func (c *Column[T, V]) ReadBack() *Column[T, V] { return c.own(ownReadBack) }
+
+// own returns a copy of c, unowned by any Repo, with the option o added.
+func (c *Column[T, V]) own(o ownership) *Column[T, V] {
+	if c == nil {
+		return nil // New reports the nil column
+	}
+	d := *c
+	d.col.owner, d.col.table = nil, ""
+	d.col.owned |= o
+	return &d
 }
 
 // Name returns the column's name as declared ("" for a nil column).
@@ -381,6 +458,23 @@ func (c *NullColumn[T, V]) SetRef(row *T, k V, valid bool) bool {
 
 // Nullable reports true: the column can hold NULL.
 func (c *NullColumn[T, V]) Nullable() bool { return true }
+
+// Default is [Column.Default] for a nullable column: an INSERT of a row holding NULL sends
+// DEFAULT instead.
+func (c *NullColumn[T, V]) Default() *NullColumn[T, V] { return c.own(ownDefault) }
+
+// ReadOnly is [Column.ReadOnly] for a nullable column.
+func (c *NullColumn[T, V]) ReadOnly() *NullColumn[T, V] { return c.own(ownReadOnly) }
+
+// ReadBack is [Column.ReadBack] for a nullable column.
+func (c *NullColumn[T, V]) ReadBack() *NullColumn[T, V] { return c.own(ownReadBack) }
+
+func (c *NullColumn[T, V]) own(o ownership) *NullColumn[T, V] {
+	if c == nil || c.Column == nil {
+		return c
+	}
+	return &NullColumn[T, V]{c.Column.own(o)}
+}
 
 // Ref returns the value the column holds in row and whether it is non-NULL; a nil row (or
 // column) holds NULL.

@@ -42,6 +42,31 @@
 // [New] checks the declaration (names, duplicates, nil columns and accessors, two columns on one
 // field, the primary key) and returns an error matching [ErrInvalid] that names the table and
 // column at fault; [MustNew] panics on it, for package-level declarations.
+
+// # Columns the database owns
+//
+// Every declared column is written as Go holds it, unless its declaration says the database
+// owns its value:
+//
+//   - [Column.Default]: the column has a DEFAULT (or a BEFORE INSERT trigger sets it). An INSERT
+//     of a row holding Go's zero value sends DEFAULT, so active gets its DEFAULT true and a date
+//     its DEFAULT current_date, not false and 0001-01-01. Where the zero value is one to write
+//     (false over DEFAULT true), hold the column in a pointer: Nullable(…).Default() sends
+//     DEFAULT for nil and false for &false.
+//   - [Column.ReadOnly]: a generated column (GENERATED ALWAYS AS (…) STORED) or one triggers
+//     maintain (updated_at): never written, by INSERT, UPDATE or Upsert.
+//   - [Column.ReadBack]: written, and changed by a trigger as it is (an e-mail lowercased).
+//
+// Each INSERT reads all three back with RETURNING, and each UPDATE the ReadOnly and ReadBack
+// ones, into the row; a unit of work's snapshot takes what was read back, so no UPDATE follows.
+// The price is the one of a generated key: an INSERT per row (in one round trip per 10,000
+// rows) rather than a multi-row INSERT. [Repo.Verify] reports a generated column not declared
+// ReadOnly (every INSERT would fail), a Default column the database has no default for, and,
+// as a note, a column with a default Go would write its zero value over.
+//
+//	memberActive  = repo.Nullable("active", func(m *Member) **bool { return &m.Active }).Default()
+//	memberUpper   = repo.Col("upper_name", func(m *Member) *string { return &m.Upper }).ReadOnly()
+//	memberUpdated = repo.Col("updated_at", func(m *Member) *time.Time { return &m.Updated }).ReadOnly()
 //
 // # Querying
 //

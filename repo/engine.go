@@ -114,7 +114,7 @@ func (u view[T]) Restore(row, snap any) {
 func (u view[T]) Changed(dst []int, row, snap any) []int {
 	a, b := row.(*T), snap.(*T)
 	for i, c := range u.r.cols {
-		if c.kind != kindPlain {
+		if c.kind != kindPlain || c.owned&ownReadOnly != 0 {
 			continue
 		}
 		if !c.equal(a, b) {
@@ -153,7 +153,7 @@ func (u view[T]) InsertStatements(rows []any) [][]pipe.Statement {
 	return u.r.insertStatements(typed)
 }
 
-func (u view[T]) UpdateStatement(row any, cols []int) (string, []any) {
+func (u view[T]) UpdateStatement(row any, cols []int) pipe.Statement {
 	t := row.(*T)
 	sets := make([]*column[T], len(cols))
 	for i, c := range cols {
@@ -163,7 +163,11 @@ func (u view[T]) UpdateStatement(row any, cols []int) (string, []any) {
 	for _, c := range cols {
 		set |= 1 << (c & 63)
 	}
-	return u.r.updateSQLOf(set, sets), u.r.updateArgs(t, sets)
+	st := pipe.Statement{SQL: u.r.updateSQLOf(set, sets), Args: u.r.updateArgs(t, sets)}
+	if u.r.updReturn != "" {
+		st.Read = u.r.readUpdated(t)
+	}
+	return st
 }
 
 func (u view[T]) DeleteStatements(rows []any) []engine.Statement {

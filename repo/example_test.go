@@ -1,8 +1,14 @@
 package repo_test
 
 import (
+	"context"
 	"fmt"
+	"os"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/kinship-go/kinship/internal/echo"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -36,4 +42,43 @@ func Example_declare() {
 	// ("company_id" = $1 AND "name" LIKE $2) [1 M%]
 	// ("company_id" IS NULL OR "id" = ANY($1)) [[1 2 3]]
 	// repo: declare employees: no primary key: declare its column(s) with repo.Key, repo.Serial or repo.Generated
+}
+
+// A table whose database owns columns: a default, a generated column and a trigger's
+// timestamp. The INSERT sends DEFAULT for the column the row leaves to the database, never
+// writes the generated column, and reads all three back.
+func ExampleColumn_Default() {
+	type Member struct {
+		ID     int64
+		Name   string
+		Active *bool // DEFAULT true; nil leaves it to the database
+		Upper  *string
+	}
+	var (
+		memberID     = repo.Serial("id", func(m *Member) *int64 { return &m.ID })
+		memberName   = repo.Col("name", func(m *Member) *string { return &m.Name })
+		memberActive = repo.Nullable("active", func(m *Member) **bool { return &m.Active }).Default()
+		memberUpper  = repo.Nullable("upper_name", func(m *Member) **string { return &m.Upper }).ReadOnly()
+		members      = repo.MustNew("members", memberID, memberName, memberActive, memberUpper)
+	)
+	ctx := context.Background()
+	pool, done := pgtest.ExamplePool(ctx, func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `CREATE TABLE members (id bigserial PRIMARY KEY, name text NOT NULL,
+			active boolean NOT NULL DEFAULT true, upper_name text GENERATED ALWAYS AS (upper(name)) STORED)`)
+		return err
+	}, func(c *pgxpool.Config) { c.ConnConfig.Tracer = &repo.Tracer{Logger: echo.Logger(os.Stdout)} })
+	defer done()
+
+	ann, bob := &Member{Name: "ann"}, &Member{Name: "bob", Active: new(bool)}
+	if err := members.Insert(ctx, pool, ann, bob); err != nil {
+		panic(err)
+	}
+	fmt.Println(ann.ID, *ann.Active, *ann.Upper)
+	fmt.Println(bob.ID, *bob.Active, *bob.Upper)
+	// Output:
+	// batch: 2
+	// batch query: INSERT INTO "members" ("name", "active") VALUES ($1, DEFAULT) RETURNING "id", "active", "upper_name" [ann]
+	// batch query: INSERT INTO "members" ("name", "active") VALUES ($1, $2) RETURNING "id", "active", "upper_name" [bob false]
+	// 1 true ANN
+	// 2 false BOB
 }

@@ -277,7 +277,7 @@ func TestInsertGeneratedRowNotInserted(t *testing.T) {
 	ps := someParents[int64](100)
 	ps[40].Name = "dropped"
 	err := f.parents.Insert(ctx, pool, ps...)
-	require.ErrorContains(t, err, "row 40: INSERT … RETURNING returned no key")
+	require.ErrorContains(t, err, "row 40: INSERT … RETURNING returned no row")
 	for i, p := range ps {
 		require.Zero(t, p.ID, "row %d", i)
 	}

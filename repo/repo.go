@@ -23,9 +23,16 @@ type Repo[T any] struct {
 	zero    *T           // a zero row, to compare with
 	serial  *column[T]   // the generated key (Generated, Serial), or nil
 	version *column[T]   // the version column, or nil
-	writes  []*column[T] // what Insert writes: every column but the generated key
-	sets    []*column[T] // what Update writes by default: every non-key column
+	writes  []*column[T] // what Insert writes: every column but the generated key and the ReadOnly ones
+	sets    []*column[T] // what Update writes by default: every non-key column but the ReadOnly ones
 	deep    []*column[T] // the columns whose snapshot is a clone (deepCopy), not a plain copy
+	// insBack and updBack are the columns an INSERT and an UPDATE read back with RETURNING: the
+	// generated key first, then the Default, ReadOnly and ReadBack columns (ReadOnly and
+	// ReadBack only, for an UPDATE). defaults are the positions in writes of the Default
+	// columns, sent as DEFAULT where a row holds the zero value.
+	insBack  []*column[T]
+	updBack  []*column[T]
+	defaults []int
 
 	selectSQL  string   // SELECT cols FROM t
 	getSQL     string   // SELECT cols FROM t WHERE key = $1 …
@@ -34,10 +41,12 @@ type Repo[T any] struct {
 	deleteSQL  string   // DELETE FROM t WHERE key = $1 …
 	countSQL   string   // SELECT count(*) FROM t
 	existsSQL  string   // SELECT EXISTS (SELECT 1 FROM t
-	returning  string   // " RETURNING generated key", or ""
+	returning  string   // " RETURNING insBack", or ""
+	updReturn  string   // " RETURNING updBack", or ""
 	keyWhere   string   // "key1" = $1 AND …, placeholders from 1
 	insertMany sync.Map // rows per statement (int) → SQL text
 	updateSome sync.Map // bit set of updated columns (uint64) → SQL text
+	insertSome sync.Map // bit set of defaults sent as DEFAULT (int) → one row's INSERT
 }
 
 // New declares the table name with its columns. It checks what can be checked without a
@@ -53,7 +62,9 @@ type Repo[T any] struct {
 //   - two columns whose accessors return the same field (the same address and Go type in one
 //     zero row), which would carry either column's value;
 //   - no primary key ([Key], [Serial], [Generated]), or more than one generated key, or a
-//     second [Version] column.
+//     second [Version] column;
+//   - [Column.Default], [Column.ReadOnly] or [Column.ReadBack] on a key or Version column (a
+//     key the database assigns is [Generated]), or a column both Default and ReadOnly.
 //
 // A primary key is one [Generated] or [Serial] column, one or more [Key] columns, or one
 // generated column with Key columns (the key of a partitioned table).
@@ -94,6 +105,12 @@ func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 		if c.owner != nil {
 			return fail(c.name, invalidf("this column value already belongs to another Repo; declare a new one for this table"))
 		}
+		if c.owned != 0 && c.kind != kindPlain {
+			return fail(c.name, invalidf("Default, ReadOnly and ReadBack are for columns that are neither key nor Version; a key the database assigns is declared with repo.Generated or repo.Serial"))
+		}
+		if c.owned&ownDefault != 0 && c.owned&ownReadOnly != 0 {
+			return fail(c.name, invalidf("both Default and ReadOnly: a ReadOnly column is never written, so it has no value to leave to a default; keep one"))
+		}
 		switch c.kind {
 		case kindSerial:
 			if r.serial != nil {
@@ -110,7 +127,13 @@ func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 			}
 			r.version = c
 			r.writes = append(r.writes, c)
-		default:
+		case kindPlain:
+			if c.owned&ownReadOnly != 0 {
+				break
+			}
+			if c.owned&ownDefault != 0 {
+				r.defaults = append(r.defaults, len(r.writes))
+			}
 			r.writes = append(r.writes, c)
 			r.sets = append(r.sets, c)
 		}
@@ -177,7 +200,21 @@ func (r *Repo[T]) buildSQL() {
 	r.keyWhere = kw.String()
 	r.getSQL = r.selectSQL + " WHERE " + r.keyWhere
 	if r.serial != nil {
-		r.returning = " RETURNING " + r.serial.quoted
+		r.insBack = append(r.insBack, r.serial)
+	}
+	for _, c := range r.cols {
+		if c.backOnInsert() {
+			r.insBack = append(r.insBack, c)
+		}
+		if c.backOnUpdate() {
+			r.updBack = append(r.updBack, c)
+		}
+	}
+	if len(r.insBack) > 0 {
+		r.returning = " RETURNING " + quotedList(r.insBack)
+	}
+	if len(r.updBack) > 0 {
+		r.updReturn = " RETURNING " + quotedList(r.updBack)
 	}
 	r.insertSQL = r.insertStatement(1)
 	r.updateSQL = r.updateStatement(r.sets)

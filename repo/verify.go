@@ -146,6 +146,8 @@ func (r *Repo[T]) catalogTable() catalog.Table {
 			Key:       c.kind == kindKey || c.kind == kindSerial,
 			Generated: c.kind == kindSerial,
 			Version:   c.kind == kindVersion,
+			Default:   c.owned&ownDefault != 0,
+			ReadOnly:  c.owned&ownReadOnly != 0,
 		}
 	}
 	return t

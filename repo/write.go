@@ -58,8 +58,10 @@ func (r *Repo[T]) Insert(ctx context.Context, db DB, rows ...*T) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	restore := r.keepBack(rows)
 	if err := r.sendInsert(ctx, db, r.insertStatements(rows)); err != nil {
 		r.clearSerial(rows)
+		restore()
 		return &Error{Op: "insert", Table: r.table, Err: err}
 	}
 	r.stored(db, rows)
@@ -83,26 +85,29 @@ func (r *Repo[T]) insertStatements(rows []*T) [][]pipe.Statement {
 	if len(rows) == 0 {
 		return nil
 	}
-	if r.serial == nil {
+	if len(r.insBack) == 0 {
 		return [][]pipe.Statement{r.chunks(rows, r.writes, r.insertStatement, nil)}
 	}
 	trips := make([][]pipe.Statement, 0, (len(rows)+insertBatch-1)/insertBatch)
 	for start := 0; start < len(rows); start += insertBatch {
-		trips = append(trips, r.generatedStatements(rows[start:min(start+insertBatch, len(rows))], start, len(rows) == 1))
+		trips = append(trips, r.returningStatements(rows[start:min(start+insertBatch, len(rows))], start, len(rows) == 1))
 	}
 	return trips
 }
 
-// generatedStatements is one INSERT … RETURNING per row of rows, whose Reads scan the key that
-// statement i returns into rows[i]; first is the index of rows[0] among the rows inserted, for
-// errors. A statement that returns no row is an error: the database inserted nothing (a BEFORE
-// INSERT trigger that returned NULL); pgx.ErrNoRows, as QueryRow reports it, for a lone row.
-func (r *Repo[T]) generatedStatements(rows []*T, first int, lone bool) []pipe.Statement {
+// returningStatements is one INSERT … RETURNING per row of rows, whose Reads scan what
+// statement i returns (the generated key, the Default, ReadOnly and ReadBack columns) into
+// rows[i]; first is the index of rows[0] among the rows inserted, for errors. A row holding the
+// zero value of a Default column sends DEFAULT for it, in a statement of its own text. A
+// statement that returns no row is an error: the database inserted nothing (a BEFORE INSERT
+// trigger that returned NULL); pgx.ErrNoRows, as QueryRow reports it, for a lone row.
+func (r *Repo[T]) returningStatements(rows []*T, first int, lone bool) []pipe.Statement {
 	w := len(r.writes)
 	args := r.args(make([]any, 0, len(rows)*w), rows, r.writes)
 	// pipe.Send reads the statements' results in order and stops at the first error, so one
 	// reader walking rows serves every statement.
 	next := 0
+	dest := make([]any, len(r.insBack))
 	read := func(res pgx.Rows) error {
 		row := rows[next]
 		next++
@@ -113,15 +118,74 @@ func (r *Repo[T]) generatedStatements(rows []*T, first int, lone bool) []pipe.St
 			if lone {
 				return pgx.ErrNoRows
 			}
-			return fmt.Errorf("row %d: INSERT … RETURNING returned no key: the database inserted nothing (a BEFORE INSERT trigger that returned NULL?)", first+next-1)
+			return fmt.Errorf("row %d: INSERT … RETURNING returned no row: the database inserted nothing (a BEFORE INSERT trigger that returned NULL?)", first+next-1)
 		}
-		return res.Scan(r.serial.addr(row))
+		for i, c := range r.insBack {
+			dest[i] = c.addr(row)
+		}
+		return res.Scan(dest...)
 	}
 	stmts := make([]pipe.Statement, len(rows))
-	for i := range stmts {
-		stmts[i] = pipe.Statement{SQL: r.insertSQL, Args: args[i*w : (i+1)*w : (i+1)*w], Read: read}
+	for i, row := range rows {
+		a := args[i*w : (i+1)*w : (i+1)*w]
+		sql := r.insertSQL
+		if len(r.defaults) > 0 {
+			sql, a = r.insertDefaults(row, a)
+		}
+		stmts[i] = pipe.Statement{SQL: sql, Args: a, Read: read}
 	}
 	return stmts
+}
+
+// insertDefaults is the one-row INSERT of row and its arguments, args less those of the
+// Default columns row holds the zero value of, which the statement sends as DEFAULT. The
+// statement of each combination of such columns is built once.
+func (r *Repo[T]) insertDefaults(row *T, args []any) (string, []any) {
+	var set int
+	defaulted := make([]bool, len(r.writes))
+	for i, w := range r.defaults {
+		if r.writes[w].isZero(row) {
+			defaulted[w] = true
+			set |= 1 << (i & 63)
+		}
+	}
+	if set == 0 {
+		return r.insertSQL, args
+	}
+	kept := make([]any, 0, len(args))
+	for i, a := range args {
+		if !defaulted[i] {
+			kept = append(kept, a)
+		}
+	}
+	build := func() string {
+		var b strings.Builder
+		b.WriteString("INSERT INTO ")
+		b.WriteString(r.quoted)
+		b.WriteString(" (")
+		b.WriteString(quotedList(r.writes))
+		b.WriteString(") VALUES (")
+		n := 0
+		for i := range r.writes {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if defaulted[i] {
+				b.WriteString("DEFAULT")
+				continue
+			}
+			n++
+			b.WriteString("$")
+			b.WriteString(strconv.Itoa(n))
+		}
+		b.WriteString(")")
+		b.WriteString(r.returning)
+		return b.String()
+	}
+	if len(r.defaults) > 63 {
+		return build(), kept
+	}
+	return r.cached(&r.insertSome, set, build), kept
 }
 
 // sendInsert sends the round trips of insertStatements. More than one (more than insertBatch
@@ -192,6 +256,30 @@ func (r *Repo[T]) clearSerial(rows []*T) {
 	}
 }
 
+// keepBack returns what puts back the values rows hold now in the columns an INSERT reads back
+// (but the generated key, which clearSerial zeroes), for a write that fails: a copy of each row
+// when the table has such columns, nothing otherwise.
+func (r *Repo[T]) keepBack(rows []*T) func() {
+	back := r.insBack
+	if r.serial != nil {
+		back = back[1:]
+	}
+	if len(back) == 0 {
+		return func() {}
+	}
+	was := make([]T, len(rows))
+	for i, row := range rows {
+		was[i] = *row
+	}
+	return func() {
+		for i, row := range rows {
+			for _, c := range back {
+				c.copy(row, &was[i])
+			}
+		}
+	}
+}
+
 // writing asks a session whether rows may be written through it, before anything is sent.
 func (r *Repo[T]) writing(db DB, rows []*T) error {
 	if ident := engine.IdentityOf(db); ident != nil {
@@ -245,11 +333,6 @@ func (r *Repo[T]) cached(c *sync.Map, key int, build func() string) string {
 	s := build()
 	c.Store(key, s)
 	return s
-}
-
-// send writes rows in chunks of at most MaxParams arguments, all in one round trip: see chunks.
-func (r *Repo[T]) send(ctx context.Context, db DB, rows []*T, cols []*column[T], stmt func(int) string, read func(pgx.Rows, []*T) error) error {
-	return pipe.Send(ctx, db, r.chunks(rows, cols, stmt, read))
 }
 
 // chunks is the statements that write rows in chunks of at most MaxParams arguments: stmt(n) is
@@ -320,7 +403,13 @@ func (r *Repo[T]) Update(ctx context.Context, db DB, row *T, cols ...Field[T]) e
 	if err := r.writing(db, []*T{row}); err != nil {
 		return &Error{Op: "update", Table: r.table, Key: r.Key(row), Err: err}
 	}
-	tag, err := db.Exec(ctx, sql, r.updateArgs(row, sets)...)
+	st := pipe.Statement{SQL: sql, Args: r.updateArgs(row, sets)}
+	var tag pgconn.CommandTag
+	st.Done = func(t pgconn.CommandTag) error { tag = t; return nil }
+	if r.updReturn != "" {
+		st.Read = r.readUpdated(row)
+	}
+	err := pipe.Send(ctx, db, []pipe.Statement{st})
 	if err == nil && tag.RowsAffected() == 0 {
 		err = ErrNotFound
 		if r.version != nil {
@@ -351,6 +440,9 @@ func (r *Repo[T]) updateOf(cols []Field[T]) (string, []*column[T], error) {
 		}
 		if c.kind == kindVersion {
 			return "", nil, invalidf("column %s is the version column; Update bumps it itself", c.name)
+		}
+		if c.owned&ownReadOnly != 0 {
+			return "", nil, invalidf("column %s is ReadOnly: the database sets it, and an UPDATE reads it back", c.name)
 		}
 		i := r.index(c)
 		if i < 64 {
@@ -436,7 +528,28 @@ func (r *Repo[T]) updateStatement(sets []*column[T]) string {
 	if r.version != nil {
 		fmt.Fprintf(&b, " AND %s = $%d", r.version.quoted, n+len(r.key)+1)
 	}
+	b.WriteString(r.updReturn)
 	return b.String()
+}
+
+// readUpdated scans what an UPDATE … RETURNING gives back (the ReadOnly and ReadBack columns)
+// into row; an UPDATE that matched no row returns nothing and changes nothing.
+func (r *Repo[T]) readUpdated(row *T) func(pgx.Rows) error {
+	return func(res pgx.Rows) error {
+		if !res.Next() {
+			return res.Err()
+		}
+		return res.Scan(r.backDests(r.updBack, row)...)
+	}
+}
+
+// backDests is where a RETURNING of cols scans into row.
+func (r *Repo[T]) backDests(cols []*column[T], row *T) []any {
+	dest := make([]any, len(cols))
+	for i, c := range cols {
+		dest[i] = c.addr(row)
+	}
+	return dest
 }
 
 // Delete deletes the row whose primary key is key (see [Repo.Get] for its form). A missing row

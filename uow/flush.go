@@ -558,9 +558,13 @@ func (f *flush) update(out []pipe.Statement, t *table, e *entry) []pipe.Statemen
 	if len(cols) == 0 {
 		return out
 	}
-	sql, args := t.u.UpdateStatement(e.row, cols)
+	st := t.u.UpdateStatement(e.row, cols)
+	if st.Read != nil {
+		f.save(t, e.row) // it reads columns back into the row: undone if the flush fails
+	}
+	st.Done = staleUpdate(t, t.u.Key(e.row))
 	f.updated = append(f.updated, tracked{t, e})
-	return append(out, pipe.Statement{SQL: sql, Args: args, Done: staleUpdate(t, t.u.Key(e.row))})
+	return append(out, st)
 }
 
 // unhook appends the UPDATE that sets e's foreign key of r NULL, and takes that as e's state in
@@ -576,10 +580,11 @@ func (f *flush) unhook(out []pipe.Statement, t *table, e *entry, r relation.Rela
 	if len(cols) == 0 {
 		return out
 	}
-	sql, args := t.u.UpdateStatement(null, cols)
+	st := t.u.UpdateStatement(null, cols)
+	st.Done = staleUpdate(t, t.u.Key(e.row))
 	f.unhooked = append(f.unhooked, unhooked{e, e.snap})
 	e.snap = null
-	return append(out, pipe.Statement{SQL: sql, Args: args, Done: staleUpdate(t, t.u.Key(e.row))})
+	return append(out, st)
 }
 
 // deletes appends the DELETEs of rows, rows of t.

@@ -6,6 +6,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -23,6 +24,8 @@ type Column struct {
 	Key       bool // part of the primary key (repo.Key, Serial, Generated)
 	Generated bool // the database generates it (Serial, Generated)
 	Version   bool // the optimistic-concurrency version
+	Default   bool // declared Default: the database gives it a value when a row leaves it out
+	ReadOnly  bool // declared ReadOnly: never written
 }
 
 // Describer is implemented by what package repo hands package uow for each table (the Untyped
@@ -104,7 +107,8 @@ SELECT req.name,
 	coalesce((SELECT json_agg(json_build_object(
 			'name', a.attname, 'format', format_type(a.atttypid, a.atttypmod), 'base', bt.typname, 'category', bt.typcategory,
 			'elem', coalesce(et.typname::text, ''), 'elemCategory', coalesce(et.typcategory::text, ''),
-			'notNull', a.attnotnull, 'hasDefault', a.atthasdef, 'identity', a.attidentity <> '', 'generated', a.attgenerated <> '')
+			'notNull', a.attnotnull, 'hasDefault', a.atthasdef, 'identity', a.attidentity <> '', 'generated', a.attgenerated <> '',
+			'default', coalesce((SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum), ''))
 			ORDER BY a.attnum)
 		FROM pg_attribute a
 		JOIN pg_type t ON t.oid = a.atttypid
@@ -164,6 +168,22 @@ type dbColumn struct {
 	HasDefault   bool   `json:"hasDefault"`
 	Identity     bool   `json:"identity"`
 	Generated    bool   `json:"generated"`
+	Default      string `json:"default"` // the default's expression, as pg_get_expr prints it
+}
+
+// zeroDefault reports whether the column's default is a constant that Go's zero value of the
+// column's type equals (0, false, the empty string, NULL): writing the zero value stores what
+// the default would.
+func (c *dbColumn) zeroDefault() bool {
+	d := c.Default
+	if i := strings.Index(d, "::"); i > 0 {
+		d = d[:i] // '':: text, 0::bigint
+	}
+	switch strings.Trim(d, "()") {
+	case "0", "0.0", "false", "''", "NULL":
+		return true
+	}
+	return false
 }
 
 func (c *dbColumn) typ() dbType {

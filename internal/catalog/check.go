@@ -182,7 +182,7 @@ func (c *checker) column(t *Table, db *dbTable, col Column) {
 	}
 	// 4. nullability.
 	switch {
-	case col.Go.Null == Nullable && dc.NotNull && !col.Key:
+	case col.Go.Null == Nullable && dc.NotNull && !col.Key && !col.Default && !col.ReadOnly:
 		if label, ok := c.setsNull[[2]string{t.Name, col.Name}]; ok {
 			c.add(Finding{Table: t.Name, Column: col.Name, Go: col.Go.Name + " (nullable), the foreign key of " + label, Database: dc.Format + " NOT NULL",
 				Fix: fmt.Sprintf("a row that leaves its owner in %s has its foreign key set NULL, which the database refuses: ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL, or declare the relation with rel.DeleteOrphan", label, qt, qc)})
@@ -193,6 +193,18 @@ func (c *checker) column(t *Table, db *dbTable, col Column) {
 	case col.Go.Null == NotNull && !dc.NotNull && !col.Key:
 		c.add(Finding{Table: t.Name, Column: col.Name, Go: col.Go.Name + " (not nullable)", Database: dc.Format + " (nullable)",
 			Fix: fmt.Sprintf("reading a NULL fails to scan: declare the column with repo.Nullable (a *%s field), or ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", col.Go.Name, qt, qc)})
+	}
+	// 9. columns the database owns.
+	switch {
+	case dc.Generated && !col.ReadOnly && !col.Generated:
+		c.add(Finding{Table: t.Name, Column: col.Name, Go: "written by kinship", Database: dc.Format + " GENERATED ALWAYS AS (…) STORED",
+			Fix: "every INSERT and UPDATE that writes it fails (SQLSTATE 428C9): declare the column with .ReadOnly()"})
+	case col.Default && !dc.HasDefault && !dc.Identity && !db.trigger:
+		c.add(Finding{Note: !dc.NotNull, Table: t.Name, Column: col.Name, Go: "Default() (the database gives it a value)", Database: dc.Format + ": no default, no BEFORE INSERT trigger",
+			Fix: fmt.Sprintf("a row holding the zero value gets NULL: ALTER TABLE %s ALTER COLUMN %s SET DEFAULT …, or drop .Default()", qt, qc)})
+	case dc.HasDefault && !dc.Generated && !dc.Identity && !dc.zeroDefault() && !col.Default && !col.ReadOnly && !col.Key && !col.Version:
+		c.add(Finding{Note: true, Table: t.Name, Column: col.Name, Go: "written as Go holds it", Database: dc.Format + " DEFAULT " + dc.Default,
+			Fix: "an INSERT writes Go's zero value over the default: declare the column with .Default() to leave it to the database"})
 	}
 	// 6. a generated key the database must generate.
 	if col.Generated && !dc.HasDefault && !dc.Identity && !dc.Generated && !db.trigger {

@@ -49,7 +49,7 @@ type Table interface {
 	// clone function, so row and snap share no elements.
 	Restore(row, snap any)
 	// Changed appends to dst the positions (in Columns) of the writable columns whose values
-	// differ between row and snap.
+	// differ between row and snap (a ReadOnly column is not writable).
 	Changed(dst []int, row, snap any) []int
 	// ColumnName returns the name of the column at position i.
 	ColumnName(i int) string
@@ -70,8 +70,9 @@ type Table interface {
 	// checks nothing: the rows must be the table's, and not nil.
 	InsertStatements(rows []any) [][]pipe.Statement
 	// UpdateStatement is the UPDATE of row's columns at positions cols (and its version, if the
-	// table has one), guarded by the key and the version.
-	UpdateStatement(row any, cols []int) (sql string, args []any)
+	// table has one), guarded by the key and the version; its Read, set when the table has
+	// ReadOnly or ReadBack columns, scans what the UPDATE returns into row.
+	UpdateStatement(row any, cols []int) pipe.Statement
 	// DeleteStatement is the DELETE of rows by key (and version), one statement for all rows
 	// when the key is one column and there is no version, one per row otherwise.
 	DeleteStatements(rows []any) []Statement

@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Statement is SQL with its arguments, and what to do with its result: Read its rows, or, if
-// Read is nil, check its command tag with Done (which may be nil too).
+// Statement is SQL with its arguments, and what to do with its result: Read its rows (if Read
+// is not nil), then check its command tag with Done (if Done is not nil).
 type Statement struct {
 	SQL  string
 	Args []any
@@ -43,7 +43,7 @@ func Send(ctx context.Context, db DB, stmts []Statement) error {
 	if err != nil {
 		return err
 	}
-	return read(rows, s.Read)
+	return read(rows, s)
 }
 
 // Batch is Send with every statement in one pgx batch, even one alone: what a unit of work's
@@ -70,7 +70,7 @@ func Batch(ctx context.Context, db DB, stmts []Statement) error {
 		} else {
 			var rows pgx.Rows
 			if rows, err = br.Query(); err == nil {
-				err = read(rows, s.Read)
+				err = read(rows, s)
 			}
 		}
 		if err != nil {
@@ -88,14 +88,17 @@ func done(s Statement, tag pgconn.CommandTag, err error) error {
 	return s.Done(tag)
 }
 
-// read hands rows to fn, then closes them and returns their error.
-func read(rows pgx.Rows, fn func(pgx.Rows) error) error {
+// read hands rows to s.Read, then closes them, and checks their error and command tag.
+func read(rows pgx.Rows, s Statement) error {
 	defer rows.Close()
-	if err := fn(rows); err != nil {
+	if err := s.Read(rows); err != nil {
 		return err
 	}
 	rows.Close()
-	return rows.Err()
+	if s.Done == nil {
+		return rows.Err()
+	}
+	return done(s, rows.CommandTag(), rows.Err())
 }
 
 // IsNil reports whether db is nil, or a nil pointer of one of pgx's types, whose methods would
