@@ -25,6 +25,15 @@ const (
 	// PassiveDeletes: with Delete, trust the database's ON DELETE CASCADE rather than loading the
 	// rows to delete them.
 	PassiveDeletes
+	// Restrict: deleting an owner that still has rows is refused (ON DELETE RESTRICT, EF Core's
+	// DeleteBehavior.Restrict), for HasMany and HasOne. A flush that deletes an owner whose rows
+	// the session knows — its loaded collection or field, or rows it holds whose foreign key
+	// names the owner, less the rows deleted in the same flush — fails before any SQL with an
+	// error matching uow.ErrRestricted that names the relation and the owner; an owner whose
+	// rows it does not know is deleted without loading them, and the database's refusal
+	// (foreign_key_violation or restrict_violation) matches uow.ErrRestricted too. It cannot be
+	// combined with Delete. A foreign key that cannot be NULL needs Restrict or Delete.
+	Restrict
 	// All is SaveUpdate and Delete (SQLAlchemy's "all"; add DeleteOrphan for owned rows).
 	All = SaveUpdate | Delete
 )
@@ -32,7 +41,7 @@ const (
 // String names the flags: "SaveUpdate, Delete, DeleteOrphan".
 func (c Cascades) String() string {
 	var names []string
-	for i, name := range []string{"SaveUpdate", "Delete", "DeleteOrphan", "PassiveDeletes"} {
+	for i, name := range []string{"SaveUpdate", "Delete", "DeleteOrphan", "PassiveDeletes", "Restrict"} {
 		if c&(1<<i) != 0 {
 			names = append(names, name)
 		}
@@ -64,6 +73,9 @@ func Cascade(flags ...Cascades) Option {
 		}
 		if c.Has(PassiveDeletes) && !c.Has(Delete) {
 			m.Err = errors.New("PassiveDeletes needs Delete: it says how deleting cascades")
+		}
+		if c.Has(Restrict) && c.Has(Delete) {
+			m.Err = errors.New("rel.Restrict with rel.Delete: Restrict refuses to delete an owner that has rows, Delete deletes them; keep one")
 		}
 		m.Cascade = relation.Cascades(c)
 	})
@@ -114,3 +126,4 @@ func (o *One[P, C]) Cascade() Cascades {
 
 // Package relation keeps the cascades bit for bit as Cascades are: a mismatch does not compile.
 var _ = [1]struct{}{}[int(SaveUpdate|Delete<<1|DeleteOrphan<<2|PassiveDeletes<<3)-int(relation.SaveUpdate|relation.Delete<<1|relation.DeleteOrphan<<2|relation.PassiveDeletes<<3)]
+var _ = [1]struct{}{}[int(Restrict)-int(relation.Restrict)]

@@ -88,6 +88,12 @@
 //   - Delete: [Delete] of a row deletes its rows too, children before parents, loading
 //     collections that are not loaded first — or, with PassiveDeletes, leaving them to the
 //     database's ON DELETE CASCADE.
+//   - Restrict (HasMany, HasOne; ON DELETE RESTRICT): [Delete] of an owner that still has
+//     rows fails the flush with [ErrRestricted], naming the relation and the owner — before any
+//     SQL when the session knows the rows (its loaded collection, rows it holds whose foreign
+//     key names the owner, less those the same flush deletes or moves to another owner), and
+//     from the database's refusal of the DELETE otherwise; nothing is loaded to find out. A
+//     foreign key that cannot be NULL needs Restrict or Delete.
 //   - DeleteOrphan: a row that no owner holds any more — removed from its owner's collection
 //     (or from a collection replaced or set to nil), its inverse BelongsTo field set to nil, or
 //     its foreign key set NULL — and that no other owner took, is deleted.

@@ -2,6 +2,7 @@ package uow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -172,7 +173,7 @@ func (s *Session) cascadeDeletes(ctx context.Context) (deleting bool, err error)
 			}
 		}
 		if len(todo) == 0 {
-			return len(seen) > 0, nil
+			return len(seen) > 0, s.restrict()
 		}
 		for _, r := range s.model.rels {
 			if err := s.cascadeLevel(ctx, r, todo); err != nil {
@@ -203,6 +204,9 @@ func (s *Session) cascadeLevel(ctx context.Context, r relation.Relation, level [
 	}
 	_, ct := s.tablesOf(r)
 	c := r.Cascades()
+	if c.Has(relation.Restrict) {
+		return nil // checked once every cascade is known: see restrict
+	}
 	if len(unloaded) > 0 && s.model.byFK[r] {
 		// The last level: one DELETE … WHERE fk = ANY($1) RETURNING at the flush, no load. The
 		// rows the session holds as theirs are deleted as loaded rows are, below.
@@ -274,6 +278,72 @@ func (s *Session) cascadeLevel(ctx context.Context, r relation.Relation, level [
 	}
 	return nil
 }
+
+// restrict refuses to delete an owner that the session knows to have rows through a relation
+// that cascades Restrict: rows of its loaded collection or field, or rows the session holds
+// whose foreign key names it, which this flush does not delete too. An owner whose rows are
+// not loaded is left to the database, whose refusal its DELETE maps to ErrRestricted.
+func (s *Session) restrict() error {
+	for _, r := range s.model.rels {
+		if !r.Cascades().Has(relation.Restrict) {
+			continue
+		}
+		ot, ct := s.tablesOf(r)
+		if ot == nil || ct == nil {
+			continue
+		}
+		for _, e := range rowsIn(ot, nil, stDeleted) {
+			var items []any
+			if r.IsLoaded(e.row) {
+				items, _ = r.Items(e.row)
+			}
+			for _, item := range append(items, s.heldBy(r, ct, e.row, items)...) {
+				if c, ok := ct.entries[item]; ok && c.state == stDeleted {
+					continue
+				}
+				return &repo.Error{Op: "uow.Flush", Relation: r.Label(), Table: ot.u.Table(), Key: ot.u.Key(e.row),
+					Err: fmt.Errorf("the row still has %s rows (%s) and the relation cascades Restrict: delete them, or move them to another owner, first: %w", ct.u.Table(), describeRow(ct, item), ErrRestricted)}
+			}
+		}
+	}
+	return nil
+}
+
+// ErrRestricted is matched by the error of a flush that deletes an owner which still has rows
+// through a relation that cascades rel.Restrict: raised before any SQL when the session knows
+// the rows, and mapped from the database's refusal (foreign_key_violation, restrict_violation)
+// of the DELETE otherwise, the *pgconn.PgError still reachable with errors.As.
+var ErrRestricted = errors.New("uow: restricted: the row still has rows referring to it")
+
+// restricted maps the database's refusal to delete a row of t still referred to
+// (foreign_key_violation or restrict_violation) to ErrRestricted, naming the relation of the
+// model whose foreign key it is, if one is.
+func (s *Session) restricted(t *table) func(error) error {
+	return func(err error) error {
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "23503" && pe.Code != "23001" {
+			return err
+		}
+		e := &repo.Error{Op: "uow.Flush", Table: t.u.Table(), Err: restrictedError{pe}}
+		for _, r := range s.model.rels {
+			if _, ct := s.tablesOf(r); ct != nil && ct.u.Table() == pe.TableName && r.Shape() != relation.BelongsTo {
+				if o, _ := r.Owner(); o.Repo() == t.u.Repo() {
+					e.Relation = r.Label()
+					break
+				}
+			}
+		}
+		return e
+	}
+}
+
+// restrictedError is the database's refusal to delete a row still referred to: it matches
+// ErrRestricted and unwraps to the *pgconn.PgError.
+type restrictedError struct{ pe *pgconn.PgError }
+
+func (e restrictedError) Error() string        { return e.pe.Error() }
+func (e restrictedError) Unwrap() error        { return e.pe }
+func (e restrictedError) Is(target error) bool { return target == ErrRestricted }
 
 // keysOf returns owners by their key through r, for rows without an owner whose foreign key
 // names one of them: see heldBy.
@@ -599,7 +669,7 @@ func (f *flush) deletes(out []pipe.Statement, t *table, rows []*entry) []pipe.St
 		if st.Rows == 1 {
 			key = st.Args[0]
 		}
-		out = append(out, pipe.Statement{SQL: st.SQL, Args: st.Args, Done: staleDelete(t, key, st.Rows)})
+		out = append(out, pipe.Statement{SQL: st.SQL, Args: st.Args, Done: staleDelete(t, key, st.Rows), Fail: f.s.restricted(t)})
 	}
 	return out
 }

@@ -42,7 +42,7 @@ type tableDef struct {
 // Repo (check its table with [repo.Repo.Verify]). NewModel checks the whole graph: every relation
 // declared right and joining declared Repos; no two Repos over one table; no two relations
 // filling one field; DeleteOrphan on rows with only one owning relation; no relation whose
-// foreign key cannot be NULL without rel.Delete (deleting the owner would have to set it NULL,
+// foreign key cannot be NULL without rel.Delete or rel.Restrict (deleting the owner would have to set it NULL,
 // which can only fail); no cycle between tables, which would need an UPDATE after the INSERTs
 // (self-referential tables are fine: their rows are ordered). A nil or zero relation and a
 // relation declared wrong are each a [*repo.Error] (Op "uow.NewModel", matching repo.ErrInvalid)
@@ -154,10 +154,13 @@ func (m *Model) validate() error {
 		if r.Shape() == relation.ManyToMany && c.Has(relation.DeleteOrphan) {
 			return modelError(r.Label(), "", "DeleteOrphan on a many-to-many relation: removing a row from the collection deletes the link, never the row; drop DeleteOrphan")
 		}
-		if (r.Shape() == relation.HasMany || r.Shape() == relation.HasOne) && !r.FKNullable() && !c.Has(relation.Delete) {
+		if c.Has(relation.Restrict) && r.Shape() != relation.HasMany && r.Shape() != relation.HasOne {
+			return modelError(r.Label(), "", "Restrict is for HasMany and HasOne: it refuses to delete an owner whose rows refer to it")
+		}
+		if (r.Shape() == relation.HasMany || r.Shape() == relation.HasOne) && !r.FKNullable() && !c.Has(relation.Delete) && !c.Has(relation.Restrict) {
 			other, _ := r.Other()
 			owner, _ := r.Owner()
-			return modelError(r.Label(), "", "the foreign key of %s cannot be NULL, so deleting a %s row would have to delete its %s rows: declare rel.Cascade(rel.All) (with rel.DeleteOrphan to delete rows removed from the collection)", other.Table(), owner.Table(), other.Table())
+			return modelError(r.Label(), "", "the foreign key of %s cannot be NULL, so deleting a %s row would have to delete its %s rows: declare rel.Cascade(rel.All) (with rel.DeleteOrphan to delete rows removed from the collection), or rel.Cascade(rel.SaveUpdate, rel.Restrict) to refuse deleting a %s row that has %s rows", other.Table(), owner.Table(), other.Table(), owner.Table(), other.Table())
 		}
 		if r.Shape() == relation.BelongsTo {
 			for _, x := range m.rels {

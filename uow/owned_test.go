@@ -29,6 +29,7 @@ type Book struct {
 	ShelfID int64
 	Title   string
 	Copies  int32 // DEFAULT 1
+	Shelf   *Shelf
 }
 
 var (

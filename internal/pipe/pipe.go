@@ -18,6 +18,9 @@ type Statement struct {
 	Args []any
 	Read func(pgx.Rows) error
 	Done func(pgconn.CommandTag) error
+	// Fail, if not nil, maps the error the statement failed with (a *pgconn.PgError, a
+	// connection's error) to the one to return.
+	Fail func(error) error
 }
 
 // DB is what Send needs of a connection, pool, transaction or session.
@@ -37,13 +40,21 @@ func Send(ctx context.Context, db DB, stmts []Statement) error {
 	s := stmts[0]
 	if s.Read == nil {
 		tag, err := db.Exec(ctx, s.SQL, s.Args...)
-		return done(s, tag, err)
+		return s.fail(done(s, tag, err))
 	}
 	rows, err := db.Query(ctx, s.SQL, s.Args...)
 	if err != nil {
+		return s.fail(err)
+	}
+	return s.fail(read(rows, s))
+}
+
+// fail is err as s.Fail maps it.
+func (s Statement) fail(err error) error {
+	if err == nil || s.Fail == nil {
 		return err
 	}
-	return read(rows, s)
+	return s.Fail(err)
 }
 
 // Batch is Send with every statement in one pgx batch, even one alone: what a unit of work's
@@ -75,7 +86,7 @@ func Batch(ctx context.Context, db DB, stmts []Statement) error {
 		}
 		if err != nil {
 			br.Close()
-			return err
+			return s.fail(err)
 		}
 	}
 	return br.Close()

@@ -67,6 +67,7 @@ const (
 	Delete
 	DeleteOrphan
 	PassiveDeletes
+	Restrict
 )
 
 // Has reports whether every flag of f is in c.
