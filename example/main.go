@@ -81,7 +81,7 @@ func run(ctx context.Context, w io.Writer, url string, echoAll bool) (err error)
 		return err
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	h := &echo{w: w, always: echoAll}
+	h := newEcho(w, echoAll)
 	tr := &repo.Tracer{Logger: slog.New(h)}
 	cfg.ConnConfig.Tracer = tr
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -3,7 +3,7 @@ package loadopts_test
 import (
 	"context"
 	"fmt"
-	"github.com/kinship-go/kinship/internal/echo"
+	"log/slog"
 	"os"
 
 	"github.com/jackc/pgx/v5"
@@ -19,7 +19,7 @@ import (
 // employees, WHERE company_id = ANY($1) with the companies' keys as one array parameter.
 func ExampleWith() {
 	ctx := context.Background()
-	tr := &repo.Tracer{Logger: echo.Logger(os.Stdout)} // prints each statement
+	tr := &repo.Tracer{Logger: slog.New(repo.NewEchoHandler(os.Stdout, ""))} // prints each statement
 	pool, done := exampleDB(ctx, tr)
 	defer done()
 
@@ -37,8 +37,8 @@ func ExampleWith() {
 	}
 	fmt.Println(n.Statements, "statements,", n.RoundTrips, "round trips")
 	// Output:
-	// query: SELECT "id", "name" FROM "companies" ORDER BY "id" LIMIT $1 [2]
-	// query: SELECT c0."id", c0."name", c0."company_id", c0."manager_id", c0."salary" FROM "employees" AS c0 WHERE c0."company_id" = ANY($1) ORDER BY c0."name" [[1 2]]
+	// SELECT "id", "name" FROM "companies" ORDER BY "id" LIMIT $1  [2]
+	// SELECT c0."id", c0."name", c0."company_id", c0."manager_id", c0."salary" FROM "employees" AS c0 WHERE c0."company_id" = ANY($1) ORDER BY c0."name"  [{1,2}]
 	// Acme [Ann John Lisa Magnus]
 	// Globex [Hank Mindy]
 	// 2 statements, 2 round trips

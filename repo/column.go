@@ -408,6 +408,7 @@ type NullColumn[T any, V comparable] struct {
 // pointed to (one allocation per non-NULL value per snapshot), so that an edit through the
 // pointer (*e.CompanyID = 2) is seen and written, as setting the pointer is.
 func Nullable[T any, V comparable](name string, get func(*T) **V) *NullColumn[T, V] {
+	registerDeref[V]()
 	equal := func(a, b *V) bool { return a == b || a != nil && b != nil && *a == *b }
 	return &NullColumn[T, V]{newColumn(name, kindPlain, get, equal, false).cloned(clonePointer[V])}
 }

@@ -151,8 +151,40 @@
 // nil *[NullColumn] pointer is the exception: Go dereferences it to reach the methods it takes from
 // its embedded *Column (IsNull, NotNull, Like, …, Asc, Desc), before they can tell.
 //
+// # PostgreSQL types
+//
+// pgx decodes every type; what kinship adds is how a column is compared and snapshotted, which
+// decides whether a unit of work sees a change, and sees none where there is none:
+//
+//	PostgreSQL              Go field                          declare with
+//	integer, bigint, …      int32, int64 (*int64 if NULL)      Col (Nullable)
+//	text, varchar, enum     string, a named string type        Col (Nullable: *Mood)
+//	domain                  the Go type of its base type       as its base type
+//	boolean DEFAULT true    *bool                              Nullable(…).Default(): nil sends DEFAULT
+//	numeric                 pgtype.Numeric                     Numeric (Col compares its *big.Int by address)
+//	numeric, as a float     float64                            Col; Verify notes the loss of precision
+//	date, timestamptz       time.Time, pgtype.Date             Col; Default() for DEFAULT now()
+//	interval                pgtype.Interval                    Col
+//	uuid                    [16]byte, string, pgtype.UUID      Col, or Generated/Default() for DEFAULT gen_random_uuid()
+//	bytea                   []byte                             Slice (an edit in place is seen)
+//	jsonb, json             json.RawMessage                    Slice; decoded values: ColFunc with equal and clone
+//	text[], bigint[], …     []string, []int64                  Slice
+//	tsvector (generated)    string                             Col(…).ReadOnly()
+//	int4range, tstzrange    pgtype.Range[pgtype.Int4], …       Col (comparable when its bounds are)
+//	GENERATED … STORED      its type                           ReadOnly
+//
+// A zero pgtype.UUID (Valid false) is written as NULL: declare the column Default to have the
+// database's default instead. jsonb comes back in its canonical form (keys sorted, spaces
+// removed), so bytes read back can differ from the bytes written while meaning the same; that
+// costs at most one UPDATE, never a loss. [NumericEqual] and [NumericClone] are the numeric
+// helpers, for a [ColFunc] of a type that holds a pgtype.Numeric.
+//
 // # Watching the SQL
 //
 // [Tracer] is a pgx tracer that logs every statement through log/slog and counts statements and
-// round trips, so that a test can assert what an operation cost.
+// round trips, so that a test can assert what an operation cost. [EchoHandler] prints what it
+// logs as one line per statement with readable arguments (an enum held in a pointer prints as
+// its value), what SQLAlchemy's echo=True shows:
+//
+//	tr := &repo.Tracer{Logger: slog.New(repo.NewEchoHandler(os.Stderr, ""))}
 package repo

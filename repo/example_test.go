@@ -3,11 +3,11 @@ package repo_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/kinship-go/kinship/internal/echo"
 	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 )
@@ -66,7 +66,9 @@ func ExampleColumn_Default() {
 		_, err := c.Exec(ctx, `CREATE TABLE members (id bigserial PRIMARY KEY, name text NOT NULL,
 			active boolean NOT NULL DEFAULT true, upper_name text GENERATED ALWAYS AS (upper(name)) STORED)`)
 		return err
-	}, func(c *pgxpool.Config) { c.ConnConfig.Tracer = &repo.Tracer{Logger: echo.Logger(os.Stdout)} })
+	}, func(c *pgxpool.Config) {
+		c.ConnConfig.Tracer = &repo.Tracer{Logger: slog.New(repo.NewEchoHandler(os.Stdout, ""))}
+	})
 	defer done()
 
 	ann, bob := &Member{Name: "ann"}, &Member{Name: "bob", Active: new(bool)}
@@ -76,9 +78,9 @@ func ExampleColumn_Default() {
 	fmt.Println(ann.ID, *ann.Active, *ann.Upper)
 	fmt.Println(bob.ID, *bob.Active, *bob.Upper)
 	// Output:
-	// batch: 2
-	// batch query: INSERT INTO "members" ("name", "active") VALUES ($1, DEFAULT) RETURNING "id", "active", "upper_name" [ann]
-	// batch query: INSERT INTO "members" ("name", "active") VALUES ($1, $2) RETURNING "id", "active", "upper_name" [bob false]
+	// batch of 2 statement(s), one round trip:
+	//   INSERT INTO "members" ("name", "active") VALUES ($1, DEFAULT) RETURNING "id", "active", "upper_name"  ["ann"]
+	//   INSERT INTO "members" ("name", "active") VALUES ($1, $2) RETURNING "id", "active", "upper_name"  ["bob", false]
 	// 1 true ANN
 	// 2 false BOB
 }

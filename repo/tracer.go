@@ -2,7 +2,9 @@ package repo
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -239,8 +241,50 @@ func deref(v any) any {
 		return value(p)
 	case *[]byte:
 		return value(p)
+	case nil:
+		return nil
+	}
+	if fs, ok := derefs.Load(fmt.Sprintf("%T", v)); ok {
+		for _, f := range fs.([]func(any) (any, bool)) {
+			if x, ok := f(v); ok {
+				return x
+			}
+		}
 	}
 	return v
+}
+
+// derefs holds, by the name of a pointer type (as %T prints it), functions that return what a
+// pointer of that type points to: one for each Go type a Nullable column is declared with, so
+// that a trace prints an enum's value, not its address. Two types of one name (in packages of
+// one name) share the entry; each function tries its own type.
+var (
+	derefs   sync.Map // string → []func(any) (any, bool)
+	derefsMu sync.Mutex
+)
+
+// registerDeref lets traces print the values of *V arguments.
+func registerDeref[V any]() {
+	name := fmt.Sprintf("%T", (*V)(nil))
+	derefsMu.Lock()
+	defer derefsMu.Unlock()
+	var fs []func(any) (any, bool)
+	if x, ok := derefs.Load(name); ok {
+		fs = x.([]func(any) (any, bool))
+		for _, f := range fs {
+			if _, ok := f((*V)(nil)); ok {
+				return // registered already
+			}
+		}
+	}
+	f := func(a any) (any, bool) {
+		p, ok := a.(*V)
+		if !ok {
+			return nil, false
+		}
+		return value(p), true
+	}
+	derefs.Store(name, append(fs[:len(fs):len(fs)], f))
 }
 
 func value[V any](p *V) any {

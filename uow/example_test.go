@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/kinship-go/kinship/internal/echo"
 	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/loadopts"
 	"github.com/kinship-go/kinship/rel"
@@ -68,7 +68,7 @@ func ExampleSession_Flush() {
 	defer done()
 
 	err := uow.Run(ctx, pool, Model, func(s *uow.Session) error {
-		tr.Logger = echo.Logger(os.Stdout)
+		tr.Logger = slog.New(repo.NewEchoHandler(os.Stdout, ""))
 		defer func() { tr.Logger = nil }()
 		c := &Company{Name: "Hooli", Employees: []*Employee{{Name: "Gavin"}, {Name: "Richard"}}}
 		if err := uow.Add(s, Companies, c); err != nil {
@@ -82,10 +82,10 @@ func ExampleSession_Flush() {
 	})
 	fmt.Println(err)
 	// Output:
-	// query: INSERT INTO "companies" ("name") VALUES ($1) RETURNING "id" [Hooli]
-	// batch: 2
-	// batch query: INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id" [Gavin 5 <nil> 0]
-	// batch query: INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id" [Richard 5 <nil> 0]
+	// INSERT INTO "companies" ("name") VALUES ($1) RETURNING "id"  ["Hooli"]
+	// batch of 2 statement(s), one round trip:
+	//   INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id"  ["Gavin", 5, NULL, 0]
+	//   INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id"  ["Richard", 5, NULL, 0]
 	// Richard works for company 5
 	// <nil>
 }

@@ -1,0 +1,46 @@
+package repo_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/kinship-go/kinship/repo"
+	"github.com/stretchr/testify/require"
+)
+
+// Mood is an enum held in a named string type.
+type Mood string
+
+type Diary struct {
+	ID   int64
+	Mood *Mood
+}
+
+var (
+	diaryID   = repo.Serial("id", func(d *Diary) *int64 { return &d.ID })
+	diaryMood = repo.Nullable("mood", func(d *Diary) **Mood { return &d.Mood })
+	Diaries   = repo.MustNew("diaries", diaryID, diaryMood)
+)
+
+func TestFormatArgs(t *testing.T) {
+	t.Parallel()
+	happy := Mood("happy")
+	when := time.Date(2026, 12, 2, 3, 4, 5, 0, time.UTC)
+	got := repo.FormatArgs([]any{&happy, (*Mood)(nil), "it's", []byte{1, 0xab}, nil, []int64{1, 2}, []string{"a"}, int32(7), &when, true})
+	require.Equal(t, `[happy, NULL, "it's", '\x01ab', NULL, {1,2}, {"a"}, 7, 2026-12-02T03:04:05Z, true]`, got)
+}
+
+// An enum written through a Nullable column prints as its value, not as an address.
+func TestEchoPrintsEnumValues(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var out bytes.Buffer
+	pool, tr := newDB(t, `CREATE TYPE mood AS ENUM ('happy', 'sad')`, `CREATE TABLE diaries (id bigserial PRIMARY KEY, mood mood)`)
+	tr.Logger = slog.New(repo.NewEchoHandler(&out, "> "))
+	sad := Mood("sad")
+	require.NoError(t, Diaries.Insert(ctx, pool, &Diary{Mood: &sad}))
+	require.Equal(t, "> INSERT INTO \"diaries\" (\"mood\") VALUES ($1) RETURNING \"id\"  [sad]\n", out.String())
+}
