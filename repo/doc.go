@@ -13,6 +13,9 @@
 //		Employees         = repo.MustNew("employees", employeeID, employeeName, employeeCompanyID)
 //	)
 //
+// A table in a schema that is not on the search_path is declared by its qualified name,
+// repo.MustNew("billing.invoices", …), and so is a link table in [rel.Through].
+//
 // The kinds of column:
 //
 //   - [Generated]: a primary key the database generates (a uuid DEFAULT gen_random_uuid(), an

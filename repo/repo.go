@@ -49,7 +49,10 @@ type Repo[T any] struct {
 	insertSome sync.Map // bit set of defaults sent as DEFAULT (int) → one row's INSERT
 }
 
-// New declares the table name with its columns. It checks what can be checked without a
+// New declares the table name with its columns. A name with a dot is qualified with its
+// schema, billing.invoices: every statement writes it as two quoted identifiers,
+// "billing"."invoices", and Verify looks for it there, not through search_path (a table whose
+// name holds a dot cannot be declared). It checks what can be checked without a
 // database, and returns an error matching [ErrInvalid] that names the table and the column at
 // fault:
 //
@@ -69,11 +72,11 @@ type Repo[T any] struct {
 // A primary key is one [Generated] or [Serial] column, one or more [Key] columns, or one
 // generated column with Key columns (the key of a partitioned table).
 func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
-	r := &Repo[T]{table: table, quoted: sqltext.Quote(table), zero: new(T)}
+	r := &Repo[T]{table: table, quoted: sqltext.QuoteTable(table), zero: new(T)}
 	fail := func(col string, err error) (*Repo[T], error) {
 		return nil, &Error{Op: "declare", Table: table, Column: col, Err: err}
 	}
-	if err := sqltext.CheckIdent(table); err != nil {
+	if err := sqltext.CheckTable(table); err != nil {
 		return fail("", invalid{"table name: " + err.Error()})
 	}
 	if len(columns) == 0 {

@@ -136,7 +136,7 @@ func (m *Model) linkStatements() {
 			continue
 		}
 		link := r.Link()
-		table, from, to := sqltext.Quote(link.Table), sqltext.Quote(link.From), sqltext.Quote(link.To)
+		table, from, to := sqltext.QuoteTable(link.Table), sqltext.Quote(link.From), sqltext.Quote(link.To)
 		m.links[r] = &linkSQL{
 			delete:  "DELETE FROM " + table + " WHERE " + from + " = $1 AND " + to + " = $2",
 			byOwner: "DELETE FROM " + table + " WHERE " + from + " = $1",

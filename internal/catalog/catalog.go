@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/kinship-go/kinship/internal/sqltext"
 )
 
 // Table is what Go declares of one table.
@@ -93,8 +94,8 @@ func Errors(fs []Finding) bool {
 // in a statement is), its schema, columns, constraints, indexes and whether a BEFORE INSERT
 // trigger may set its columns. A name that resolves to nothing gives a row with found false.
 const query = `WITH req AS (
-	SELECT r.name, r.ord, to_regclass(quote_ident(r.name)) AS oid
-	FROM unnest($1::text[]) WITH ORDINALITY AS r(name, ord)
+	SELECT r.name, r.rel, r.ord, to_regclass(r.quoted) AS oid
+	FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS r(name, quoted, rel, ord)
 )
 SELECT req.name,
 	c.oid IS NOT NULL,
@@ -103,7 +104,7 @@ SELECT req.name,
 	coalesce(c.oid::int8, 0),
 	array_to_string(current_schemas(false), ', '),
 	coalesce((SELECT array_agg(DISTINCT n2.nspname::text) FROM pg_class c2 JOIN pg_namespace n2 ON n2.oid = c2.relnamespace
-		WHERE c2.relname = req.name AND c2.relkind IN ('r', 'p', 'v', 'm', 'f')), '{}'),
+		WHERE c2.relname = req.rel AND c2.relkind IN ('r', 'p', 'v', 'm', 'f')), '{}'),
 	coalesce((SELECT json_agg(json_build_object(
 			'name', a.attname, 'format', format_type(a.atttypid, a.atttypmod), 'base', bt.typname, 'category', bt.typcategory,
 			'elem', coalesce(et.typname::text, ''), 'elemCategory', coalesce(et.typcategory::text, ''),
@@ -208,7 +209,11 @@ type dbIndex struct {
 
 // read runs the one query for names.
 func read(ctx context.Context, q Querier, names []string) (map[string]*dbTable, error) {
-	rows, err := q.Query(ctx, query, names)
+	quoted, rels := make([]string, len(names)), make([]string, len(names))
+	for i, n := range names {
+		quoted[i], rels[i] = sqltext.QuoteTable(n), sqltext.Relname(n)
+	}
+	rows, err := q.Query(ctx, query, names, quoted, rels)
 	if err != nil {
 		return nil, err
 	}
@@ -240,4 +245,4 @@ func (t *dbTable) column(name string) *dbColumn {
 	return nil
 }
 
-func (t *dbTable) qualified() string { return t.schema + "." + t.name }
+func (t *dbTable) qualified() string { return t.schema + "." + sqltext.Relname(t.name) }

@@ -74,7 +74,7 @@ func (c *checker) missingTable(name, goSays, fix string) {
 	}
 	if len(t.elsewhere) > 0 {
 		db += fmt.Sprintf("; schema %s has one", strings.Join(t.elsewhere, ", "))
-		fix = fmt.Sprintf("add schema %s to the search_path of the service's role (ALTER ROLE … SET search_path), or %s", t.elsewhere[0], fix)
+		fix = fmt.Sprintf("declare the table as %s.%s, or add schema %s to the search_path of the service's role (ALTER ROLE … SET search_path), or %s", t.elsewhere[0], sqltext.Relname(name), t.elsewhere[0], fix)
 	}
 	c.add(Finding{Table: name, Go: goSays, Database: db, Fix: fix})
 }
@@ -110,7 +110,7 @@ func (c *checker) table(t *Table) {
 			"create the table, or correct the name given to repo.New")
 		return
 	}
-	qt := sqltext.Quote(t.Name)
+	qt := sqltext.QuoteTable(t.Name)
 	view := db.relkind != "r" && db.relkind != "p"
 	if view {
 		c.add(Finding{Note: true, Table: t.Name, Go: "a table kinship writes to", Database: fmt.Sprintf("%s is a %s, not a table", db.qualified(), relkindName(db.relkind)),
@@ -152,7 +152,7 @@ func relkindName(k string) string {
 }
 
 func (c *checker) column(t *Table, db *dbTable, col Column) {
-	qt, qc := sqltext.Quote(t.Name), sqltext.Quote(col.Name)
+	qt, qc := sqltext.QuoteTable(t.Name), sqltext.Quote(col.Name)
 	dc := db.column(col.Name)
 	if dc == nil {
 		fix := "remove the column from repo.New, or correct its name"
@@ -225,7 +225,7 @@ func (c *checker) primaryKey(t *Table, db *dbTable) {
 	if sameSet(key, pk) {
 		return
 	}
-	qt := sqltext.Quote(t.Name)
+	qt := sqltext.QuoteTable(t.Name)
 	var have string
 	if pk == nil {
 		have = "no primary key"
@@ -286,7 +286,7 @@ func (c *checker) relation(r Relation) {
 		// An index on the foreign key, for the children's loads and cascades from the parent.
 		if r.Kind != BelongsTo && !child.leads(r.FK) && c.first("index", r.Child, r.FK) {
 			c.add(Finding{Table: r.Child, Column: r.FK, Go: "the foreign key of " + r.Label, Database: "no index whose first column is " + r.FK,
-				Fix: fmt.Sprintf("every load of the relation and every cascade from %s scans %s: CREATE INDEX ON %s (%s)", r.Parent, r.Child, sqltext.Quote(r.Child), sqltext.Quote(r.FK))})
+				Fix: fmt.Sprintf("every load of the relation and every cascade from %s scans %s: CREATE INDEX ON %s (%s)", r.Parent, r.Child, sqltext.QuoteTable(r.Child), sqltext.Quote(r.FK))})
 		}
 		// A FOREIGN KEY constraint, if there is one, must refer to the declared key.
 		if parent != nil && c.first("fk", r.Child, r.FK, r.Parent, r.ParentKey) {
@@ -306,7 +306,7 @@ func (c *checker) relation(r Relation) {
 				con := wrong[0]
 				c.add(Finding{Table: r.Child, Column: r.FK, Go: fmt.Sprintf("%s refers to %s.%s", r.Label, parent.qualified(), r.ParentKey),
 					Database: fmt.Sprintf("FOREIGN KEY %s REFERENCES %s%s", con.Name, con.RefName, list(con.RefCols)),
-					Fix:      fmt.Sprintf("declare the relation with the key the constraint refers to, or correct the constraint (ALTER TABLE %s DROP CONSTRAINT %s, ADD FOREIGN KEY (%s) REFERENCES %s (%s))", sqltext.Quote(r.Child), sqltext.Quote(con.Name), sqltext.Quote(r.FK), sqltext.Quote(r.Parent), sqltext.Quote(r.ParentKey))})
+					Fix:      fmt.Sprintf("declare the relation with the key the constraint refers to, or correct the constraint (ALTER TABLE %s DROP CONSTRAINT %s, ADD FOREIGN KEY (%s) REFERENCES %s (%s))", sqltext.QuoteTable(r.Child), sqltext.Quote(con.Name), sqltext.Quote(r.FK), sqltext.QuoteTable(r.Parent), sqltext.Quote(r.ParentKey))})
 			}
 		}
 	}
@@ -322,7 +322,7 @@ func (c *checker) unique(label, table, col string) {
 		return
 	}
 	c.add(Finding{Table: table, Column: col, Go: label + " refers to it as a key", Database: "no unique constraint or index on " + col + " alone",
-		Fix: fmt.Sprintf("two rows with one value would both claim the same children: ALTER TABLE %s ADD UNIQUE (%s)", sqltext.Quote(table), sqltext.Quote(col))})
+		Fix: fmt.Sprintf("two rows with one value would both claim the same children: ALTER TABLE %s ADD UNIQUE (%s)", sqltext.QuoteTable(table), sqltext.Quote(col))})
 }
 
 // link checks a many-to-many relation's link table.
@@ -338,7 +338,7 @@ func (c *checker) link(r Relation) {
 		if t := c.db[r.Link]; t != nil && !t.reported {
 			t.reported = true
 			c.missingTable(r.Link, "the link table of "+r.Label,
-				fmt.Sprintf("CREATE TABLE %s (%s … NOT NULL, %s … NOT NULL, PRIMARY KEY (%s, %s))", sqltext.Quote(r.Link), sqltext.Quote(r.LinkFrom), sqltext.Quote(r.LinkTo), sqltext.Quote(r.LinkFrom), sqltext.Quote(r.LinkTo)))
+				fmt.Sprintf("CREATE TABLE %s (%s … NOT NULL, %s … NOT NULL, PRIMARY KEY (%s, %s))", sqltext.QuoteTable(r.Link), sqltext.Quote(r.LinkFrom), sqltext.Quote(r.LinkTo), sqltext.Quote(r.LinkFrom), sqltext.Quote(r.LinkTo)))
 		}
 		return
 	}
@@ -346,7 +346,7 @@ func (c *checker) link(r Relation) {
 		dc := lt.column(end.col)
 		if dc == nil {
 			c.add(Finding{Table: r.Link, Column: end.col, Go: fmt.Sprintf("%s: the link column referring to %s.%s", r.Label, end.table, end.key), Database: "no such column in " + lt.qualified(),
-				Fix: fmt.Sprintf("correct the column named in rel.Through, or ALTER TABLE %s ADD COLUMN %s … REFERENCES %s (%s)", sqltext.Quote(r.Link), sqltext.Quote(end.col), sqltext.Quote(end.table), sqltext.Quote(end.key))})
+				Fix: fmt.Sprintf("correct the column named in rel.Through, or ALTER TABLE %s ADD COLUMN %s … REFERENCES %s (%s)", sqltext.QuoteTable(r.Link), sqltext.Quote(end.col), sqltext.QuoteTable(end.table), sqltext.Quote(end.key))})
 			continue
 		}
 		// Its type must hold the key's Go type.
@@ -360,7 +360,7 @@ func (c *checker) link(r Relation) {
 						why += ": "
 					}
 					c.add(Finding{Table: r.Link, Column: end.col, Go: fmt.Sprintf("%s (the key %s.%s)", k.Go.Name, end.table, end.key), Database: dc.Format,
-						Fix: why + fmt.Sprintf("give the link column the key's type: ALTER TABLE %s ALTER COLUMN %s TYPE %s", sqltext.Quote(r.Link), sqltext.Quote(end.col), k.Go.Class.sqlType())})
+						Fix: why + fmt.Sprintf("give the link column the key's type: ALTER TABLE %s ALTER COLUMN %s TYPE %s", sqltext.QuoteTable(r.Link), sqltext.Quote(end.col), k.Go.Class.sqlType())})
 				}
 			}
 		}

@@ -28,7 +28,7 @@ func (n *nodeOf[P, C]) render(x *run, filter func(a *argList) string, args []any
 	cols := view(rc).SelectList("c0")
 	if link != nil {
 		match = "l0." + sqltext.Quote(link.From)
-		from += " JOIN " + sqltext.Quote(link.Table) + " AS l0 ON l0." + sqltext.Quote(link.To) + " = c0." + sqltext.Quote(n.rel.LinkTo)
+		from += " JOIN " + sqltext.QuoteTable(link.Table) + " AS l0 ON l0." + sqltext.Quote(link.To) + " = c0." + sqltext.Quote(n.rel.LinkTo)
 		cols += ", l0." + sqltext.Quote(link.From) + " AS kinship_link"
 	}
 	cond := match + " " + filter(a)
@@ -295,7 +295,7 @@ func (n *nodeOf[P, C]) addJoin(x *run, js *joins, pa string, parent *level[P]) (
 		table = "(SELECT " + view(rc).SelectList(y) + " FROM " + table + " WHERE " + w + ") AS " + y
 	}
 	if link != nil {
-		table += " JOIN " + sqltext.Quote(link.Table) + " AS " + y + "l ON " + y + "l." + sqltext.Quote(link.To) + " = " + y + "." + sqltext.Quote(n.rel.LinkTo)
+		table += " JOIN " + sqltext.QuoteTable(link.Table) + " AS " + y + "l ON " + y + "l." + sqltext.Quote(link.To) + " = " + y + "." + sqltext.Quote(n.rel.LinkTo)
 	}
 	order := orderList(n.spec.Order, y)
 	switch {

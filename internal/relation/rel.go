@@ -250,7 +250,10 @@ func NewManyToMany[P, C any, K, KC comparable](key keyOf[P, K], ckey keyOf[C, KC
 	r.ops.relate = func(*P, *C) bool { return true }
 	r.ops.unrelate = func(*P, *C) bool { return true }
 	r.keyIsPrimary = isPrimary(key)
-	for _, id := range []string{t.Table, t.From, t.To} {
+	if err := sqltext.CheckTable(t.Table); err != nil {
+		r.Err = fmt.Errorf("link table: %w", err)
+	}
+	for _, id := range []string{t.From, t.To} {
 		if err := sqltext.CheckIdent(id); err != nil {
 			r.Err = fmt.Errorf("link table: %w", err)
 		}

@@ -29,6 +29,33 @@ func CheckIdent(name string) error {
 	return nil
 }
 
+// QuoteTable returns a table's name as SQL writes it: "invoices", or for a name qualified with
+// its schema, billing.invoices, two quoted identifiers, "billing"."invoices". The first dot
+// separates the schema from the table. It does not validate; call CheckTable first.
+func QuoteTable(name string) string {
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		return Quote(name[:i]) + "." + Quote(name[i+1:])
+	}
+	return Quote(name)
+}
+
+// CheckTable is CheckIdent for a table's name, unqualified or qualified with its schema
+// (billing.invoices): each part must be an identifier.
+func CheckTable(name string) error {
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		if err := CheckIdent(name[:i]); err != nil {
+			return fmt.Errorf("schema: %w", err)
+		}
+		return CheckIdent(name[i+1:])
+	}
+	return CheckIdent(name)
+}
+
+// Relname returns the table's name without its schema.
+func Relname(name string) string {
+	return name[strings.IndexByte(name, '.')+1:]
+}
+
 // Quote returns name as a quoted identifier: wrapped in double quotes, inner double quotes doubled.
 // It does not validate; call CheckIdent first.
 func Quote(name string) string {
