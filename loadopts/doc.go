@@ -137,6 +137,18 @@
 // batch is one more statement, but all go in one round trip; a larger batch means fewer
 // statements with larger arrays. It applies to SelectIn alone.
 //
+// # Loading after the fact
+//
+// [Load] loads a relation (or a path) for parents already in memory with the same options, so
+// that "the last 5 rentals of these customers" is computed in the database rather than trimmed
+// in Go:
+//
+//	err := loadopts.Load(ctx, db, CustomerRentals, customers,
+//		loadopts.LimitPerParent(5, RentalDate.Desc()))
+//
+// Its relation loads select-in: one statement per batch of parent keys, in one round trip.
+// rel's own Load and Of take no options; they load the whole relation.
+//
 // # Paths and levels
 //
 // With takes a relation or a path of relations made with rel.Then. Its strategy and options are

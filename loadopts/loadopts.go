@@ -1,11 +1,13 @@
 package loadopts
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/internal/load"
+	"github.com/kinship-go/kinship/internal/pipe"
 	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
@@ -57,9 +59,56 @@ func (f optionFunc[C]) apply(s *load.Spec[C]) { f(s) }
 func With[P, C any](target rel.Path[P, C], s Strategy, opts ...Option[C]) repo.Option[P] {
 	edges, last := load.PathOf[C](target)
 	if len(edges) == 0 || last == nil {
-		err := errors.New("loadopts: With of no relation: a nil relation or path, or rel.Then of one")
-		return loadOption(func(current engine.Loader[P]) engine.Loader[P] { return load.Fail(current, err) })
+		return loadOption(func(current engine.Loader[P]) engine.Loader[P] { return load.Fail(current, errNoTarget("With")) })
 	}
+	spec := specOf(s, opts)
+	return loadOption(func(current engine.Loader[P]) engine.Loader[P] {
+		return load.Merge(current, edges, last, spec)
+	})
+}
+
+// Load loads target, a relation or a path, for parents already in memory, shaped by opts as
+// [With] shapes it in a query: "the last 5 rentals" of customers read earlier, without reading
+// the others. Its relation (the last of a path) loads select-in: one statement per batch of
+// 1,000 distinct parent keys, all in one round trip; the levels of a path above it load as
+// their relations' default strategies say (SelectIn where that default does not load), a round
+// trip each. It replaces what the parents' fields held, as the relation's own Load does.
+//
+// Through a unit-of-work session, the rows loaded are the session's as any load's are; a
+// collection loaded with Where or LimitPerParent holds only the rows that matched, and the rows
+// it left out are not touched by the flush (they were never the session's), as with With.
+//
+// The mistakes With refuses, a nil context, a nil DB and a nil parent are errors matching
+// repo.ErrInvalid; nothing is sent. No parents sends nothing.
+func Load[P, C any](ctx context.Context, db repo.DB, target rel.Path[P, C], parents []*P, opts ...Option[C]) error {
+	edges, last := load.PathOf[C](target)
+	switch {
+	case len(edges) == 0 || last == nil:
+		return invalid(errNoTarget("Load"))
+	case ctx == nil:
+		return invalid(errors.New("loadopts: Load: nil context: pass context.Background() or the caller's context"))
+	case pipe.IsNil(db):
+		return invalid(errors.New("loadopts: Load: nil DB"))
+	}
+	for i, p := range parents {
+		if p == nil {
+			return invalid(fmt.Errorf("loadopts: Load: parent %d is nil", i))
+		}
+	}
+	spec := specOf(SelectIn, opts)
+	plan := load.Merge[P](nil, edges, last, spec).(*load.Plan[P])
+	return plan.Load(ctx, db, parents)
+}
+
+func errNoTarget(op string) error {
+	return fmt.Errorf("loadopts: %s of no relation: a nil relation or path, or rel.Then of one", op)
+}
+
+// invalid makes err match repo.ErrInvalid.
+func invalid(err error) error { return fmt.Errorf("%w: %w", err, repo.ErrInvalid) }
+
+// specOf is the load of strategy s shaped by opts, with the mistakes of either in its Err.
+func specOf[C any](s Strategy, opts []Option[C]) load.Spec[C] {
 	spec := load.Spec[C]{Strategy: relation.Strategy(s)}
 	if s > NoLoad {
 		spec.Err = fmt.Errorf("unknown strategy %v", s)
@@ -77,9 +126,7 @@ func With[P, C any](target rel.Path[P, C], s Strategy, opts ...Option[C]) repo.O
 	if spec.Err == nil && spec.Batch > 0 && s != SelectIn {
 		spec.Err = fmt.Errorf("BatchSize applies to SelectIn, not %v", s)
 	}
-	return loadOption(func(current engine.Loader[P]) engine.Loader[P] {
-		return load.Merge(current, edges, last, spec)
-	})
+	return spec
 }
 
 // loadOption is the query option of P that merges the query's load plan with merge. Package

@@ -144,6 +144,32 @@ func (p *Plan[T]) Find(ctx context.Context, db engine.DB, sel *engine.Select[T])
 	return out, nil
 }
 
+// Load loads what the plan loads for parents already in memory: each relation at its top
+// select-in (one statement per batch of keys, one round trip), the levels below as their
+// strategies say.
+func (p *Plan[T]) Load(ctx context.Context, db repo.DB, parents []*T) (err error) {
+	if p.err != nil {
+		return invalid(p.err)
+	}
+	if err := checkTree(p.nodes); err != nil {
+		return invalid(err)
+	}
+	if len(parents) == 0 {
+		return nil
+	}
+	x, err := newRun(ctx, db, p.nodes)
+	if err != nil {
+		return err
+	}
+	defer func() { x.end(err) }()
+	for _, n := range p.nodes {
+		if err := n.(childOf[T]).selectIn(x, parents); err != nil {
+			return err
+		}
+	}
+	return x.drain()
+}
+
 // invalid makes a mistake in a query's load options match repo.ErrInvalid.
 func invalid(err error) error {
 	if errors.Is(err, repo.ErrInvalid) {

@@ -99,6 +99,8 @@ type childOf[X any] interface {
 	after(x *run, lv *level[X])
 	// addJoin writes a Joined node's join into js.
 	addJoin(x *run, js *joins, parentAlias string, parent *level[X]) (joinPart[X], error)
+	// selectIn loads the node for parents already in memory.
+	selectIn(x *run, parents []*X) error
 }
 
 // pipelined returns the statements of the Pipelined nodes below lv (and below theirs).
