@@ -122,11 +122,14 @@
 //     it sends anything, with an error naming the relation (uow.ErrOrphan).
 //   - [PassiveDeletes]: with Delete, the database's ON DELETE CASCADE deletes the rows; the unit
 //     of work neither loads nor deletes them itself.
+//   - [Restrict]: deleting an owner that still has rows is refused (ON DELETE RESTRICT):
+//     uow.ErrRestricted, before any SQL when the session knows the rows, from the database's
+//     refusal otherwise. Not with Delete.
 //   - [All]: SaveUpdate and Delete; add DeleteOrphan for rows that cannot exist without their
 //     owner.
 //
-// A foreign key that cannot be NULL needs Delete on its HasMany or HasOne (deleting the owner
-// could not set it NULL); package uow refuses a model without it. Cascades belong to package uow
+// A foreign key that cannot be NULL needs Delete or Restrict on its HasMany or HasOne (deleting
+// the owner could not set it NULL); package uow refuses a model without either. Cascades belong to package uow
 // alone: a query, [Many.Load] and the Insert and Delete of package repo ignore them.
 //
 // # Loading
@@ -188,6 +191,20 @@
 //
 // Paths nest: Then(Then(a, b), c) and Then(a, Then(b, c)) are the same three levels. A relation
 // is itself a path of one level.
+//
+// # Filtering across relations
+//
+// [Many.Any], [Many.None] and [One.Has] are conditions on the parents, through the relation:
+// EXISTS and NOT EXISTS subqueries, typed, with no table or column named in a string. They are
+// repo.Preds of the parent, so they go into Find, Count, Exists, DeleteWhere and a load's
+// loadopts.Where, and combine with repo.And, Or and Not; a path of relations is a condition
+// inside a condition:
+//
+//	// companies with an employee earning 250 or more who lives in Oslo
+//	Companies.Find(ctx, db, CompanyEmployees.Any(EmployeeSalary.Ge(250),
+//		EmployeeAddresses.Any(AddressCity.Eq("Oslo"))))
+//	// customers who never rented
+//	Customers.Find(ctx, db, CustomerRentals.None())
 //
 // # Errors
 //

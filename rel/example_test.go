@@ -165,3 +165,16 @@ func names[T any](rows []*T, name func(*T) string) []string {
 	slices.SortFunc(out, cmp.Compare[string])
 	return out
 }
+
+// Conditions across relations are typed predicates: companies with an employee living in Oslo,
+// and companies with no employee at all. They go wherever a repo.Pred goes.
+func ExampleMany_Any() {
+	inOslo := CompanyEmployees.Any(EmployeeAddresses.Any(AddressCity.Eq("Oslo")))
+	fmt.Println(inOslo)
+	fmt.Println(CompanyEmployees.None())
+	fmt.Println(EmployeeSkills.Any(SkillName.In("go", "sql")))
+	// Output:
+	// EXISTS (SELECT 1 FROM "employees" AS kinship_x WHERE kinship_x."company_id" = "companies"."id" AND EXISTS (SELECT 1 FROM "addresses" AS kinship_x_x WHERE kinship_x_x."employee_id" = kinship_x."id" AND kinship_x_x."city" = $1)) [Oslo]
+	// NOT EXISTS (SELECT 1 FROM "employees" AS kinship_x WHERE kinship_x."company_id" = "companies"."id") []
+	// EXISTS (SELECT 1 FROM "employee_skills" AS kinship_xl JOIN "skills" AS kinship_x ON kinship_x."id" = kinship_xl."skill_id" WHERE kinship_xl."employee_id" = "employees"."id" AND kinship_x."name" = ANY($1)) [[go sql]]
+}

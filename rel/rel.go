@@ -255,6 +255,60 @@ func (o *One[P, C]) Load(ctx context.Context, db repo.DB, parents ...*P) error {
 	return wrap(o.rel.Label(), o.rel.Loader(ctx, db, parents))
 }
 
+// Any is the condition on parents that they have at least one row through the relation matching
+// every one of preds (any row at all, without preds): a correlated EXISTS subquery, typed, with
+// no table named in a string — SQLAlchemy's any(), ent's HasEmployeesWith. It is a repo.Pred of
+// P, so it goes wherever one does: Find, Count, Exists, DeleteWhere, a load's loadopts.Where,
+// And, Or, Not. Conditions nest, so a path of relations is an Any inside an Any:
+//
+//	Companies.Find(ctx, db, CompanyEmployees.Any(EmployeeAddresses.Any(AddressCity.Eq("Oslo"))))
+//
+// writes
+//
+//	SELECT … FROM "companies" WHERE EXISTS (SELECT 1 FROM "employees" AS kinship_x
+//		WHERE kinship_x."company_id" = "companies"."id" AND EXISTS (SELECT 1 FROM "addresses" AS kinship_x_x
+//			WHERE kinship_x_x."employee_id" = kinship_x."id" AND kinship_x_x."city" = $1))
+//
+// A many-to-many relation's subquery joins its link table. The condition costs what the
+// subquery costs: an index on the foreign key (which Verify asks for) makes it one index probe
+// per parent. A nil or zero relation, or one declared wrong, is the query's error, matching
+// repo.ErrInvalid, as is a condition of preds on a column of another table.
+func (m *Many[P, C]) Any(preds ...repo.Pred[C]) repo.Pred[P] {
+	return existsOf(m.relOf(), repo.And(preds...), false)
+}
+
+// None is the condition that parents have no row through the relation matching every one of
+// preds (no row at all, without preds): NOT EXISTS, the negation of [Many.Any].
+func (m *Many[P, C]) None(preds ...repo.Pred[C]) repo.Pred[P] {
+	return existsOf(m.relOf(), repo.And(preds...), true)
+}
+
+// Has is the condition that rows have their row through the relation and that it matches every
+// one of preds: EXISTS, as [Many.Any] writes it (SQLAlchemy's has()). repo.Not(r.Has(…)) is
+// "has none, or one that does not match".
+func (o *One[P, C]) Has(preds ...repo.Pred[C]) repo.Pred[P] {
+	var r *relation.Rel[P, C]
+	if o != nil {
+		r = o.rel
+	}
+	return existsOf(r, repo.And(preds...), false)
+}
+
+func (m *Many[P, C]) relOf() *relation.Rel[P, C] {
+	if m == nil {
+		return nil
+	}
+	return m.rel
+}
+
+func existsOf[P, C any](r *relation.Rel[P, C], inner repo.Pred[C], not bool) repo.Pred[P] {
+	var err error
+	if r == nil {
+		err = errNilRelation
+	}
+	return relation.Exists(r, err, inner, not)
+}
+
 var (
 	errNilRelation = fmt.Errorf("rel: nil relation: declare it with rel.HasMany, rel.BelongsTo, rel.HasOne or rel.ManyToMany: %w", repo.ErrInvalid)
 	errZeroMany    = fmt.Errorf("rel: a zero Many, not declared with rel.HasMany or rel.ManyToMany: %w", repo.ErrInvalid)

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/internal/pipe"
+	"github.com/kinship-go/kinship/internal/sqltext"
 )
 
 // view is the engine view of a Repo (see package internal/engine): what the relation core, the
@@ -74,7 +75,33 @@ func (u view[T]) LoadOption(merge func(current engine.Loader[T]) engine.Loader[T
 	return options[T]{}.LoadOption(merge)
 }
 
+func (options[T]) Pred(c engine.Cond) any { return Pred[T]{cond{c}} }
+
+func (options[T]) BuildPred(p any, prefix string, b *sqltext.Builder) error {
+	n := p.(Pred[T]).n
+	if n == nil {
+		return nil
+	}
+	b.WriteString(prefix)
+	return n.build(b)
+}
+
+func (options[T]) CheckPred(p any, owner any, table string) error {
+	if n := p.(Pred[T]).n; n != nil {
+		return n.check(owner, table)
+	}
+	return nil
+}
+
 var _ engine.Options[struct{}] = options[struct{}]{}
+
+func (u view[T]) Pred(c engine.Cond) any { return options[T]{}.Pred(c) }
+func (u view[T]) BuildPred(p any, prefix string, b *sqltext.Builder) error {
+	return options[T]{}.BuildPred(p, prefix, b)
+}
+func (u view[T]) CheckPred(p any, owner any, table string) error {
+	return options[T]{}.CheckPred(p, owner, table)
+}
 
 func (u view[T]) New() any { return new(T) }
 

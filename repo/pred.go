@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kinship-go/kinship/internal/engine"
 	"github.com/kinship-go/kinship/internal/sqltext"
 )
 
@@ -156,6 +157,12 @@ func (r raw) build(b *sqltext.Builder) error {
 
 // check has nothing to check: a Raw fragment names no column of kinship's.
 func (r raw) check(any, string) error { return nil }
+
+// cond is a condition another package writes (EXISTS through a relation, from package rel).
+type cond struct{ c engine.Cond }
+
+func (c cond) build(b *sqltext.Builder) error      { return c.c.Build(b) }
+func (c cond) check(owner any, table string) error { return c.c.Check(owner, table) }
 
 // broken is a condition that could not be made (on a nil column): its error is reported when the
 // query is built.

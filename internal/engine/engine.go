@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/kinship-go/kinship/internal/pipe"
+	"github.com/kinship-go/kinship/internal/sqltext"
 )
 
 // DB has repo.DB's methods: a value of either type is one of the other.
@@ -127,6 +128,21 @@ type Rows[T any] interface {
 type Options[T any] interface {
 	// LoadOption returns the repo.Option[T] that merges a query's load plan with merge.
 	LoadOption(merge func(current Loader[T]) Loader[T]) any
+	// Pred returns the repo.Pred[T] that c writes; BuildPred writes p, a repo.Pred[T], into b
+	// after prefix (nothing at all for the zero Pred), and CheckPred checks its columns against
+	// owner, the Repo of table.
+	Pred(c Cond) any
+	BuildPred(p any, prefix string, b *sqltext.Builder) error
+	CheckPred(p any, owner any, table string) error
+}
+
+// Cond is a condition that another package writes into a repo.Pred: EXISTS through a relation,
+// from package relation.
+type Cond interface {
+	Build(b *sqltext.Builder) error
+	// Check reports a mistake before anything is built: the condition is not on owner's rows
+	// (the Repo of table), or a condition inside it names a column of another table.
+	Check(owner any, table string) error
 }
 
 // RowIndex holds rows of one table by primary key. Its methods cost a map operation (and, for
@@ -203,6 +219,12 @@ func LoadOption[T any](r any, merge func(current Loader[T]) Loader[T]) any {
 		return nil
 	}
 	return o.LoadOption(merge)
+}
+
+// OptionsOf returns the query options of T, made through the view of a nil *repo.Repo[T].
+func OptionsOf[T any](r any) Options[T] {
+	o, _ := view(r).(Options[T])
+	return o
 }
 
 // IdentityOf returns the session db is or wraps, nil if none (no session package is linked in,
