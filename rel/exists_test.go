@@ -91,8 +91,11 @@ func TestFiltersAcrossRelations(t *testing.T) {
 	t.Run("mistakes, before any SQL", func(t *testing.T) {
 		var nilMany *rel.Many[Company, Employee]
 		for name, call := range map[string]func() error{
-			"nil relation":  func() error { _, err := Companies.Find(ctx, pool, nilMany.Any()); return err },
-			"zero relation": func() error { _, err := Companies.Count(ctx, pool, new(rel.Many[Company, Employee]).None()); return err },
+			"nil relation": func() error { _, err := Companies.Find(ctx, pool, nilMany.Any()); return err },
+			"zero relation": func() error {
+				_, err := Companies.Count(ctx, pool, new(rel.Many[Company, Employee]).None())
+				return err
+			},
 			"a condition on another table's column inside": func() error {
 				_, err := Companies.Find(ctx, pool, CompanyEmployees.Any(otherEmployeeName.Eq("x")))
 				return err
