@@ -112,6 +112,13 @@
 //	Upsert       INSERT … ON CONFLICT (…) DO UPDATE SET … RETURNING key, conflict columns
 //	             keys matched to rows by the conflict columns' values; one round trip
 //
+// # Queries of one's own
+//
+// A report, an aggregate or a join across tables is SQL the caller writes (or builds from
+// [Repo.TableSQL], [Column.SQL] and [Pred.SQL]), scanned into a struct of the caller's through a
+// [Result]: columns declared as a Repo's are, matched to the result columns by name. It costs
+// one round trip and a map lookup per result column per query; no reflection.
+//
 // # Errors
 //
 // Every kinship package follows one rule. What went wrong is a sentinel, matched with

@@ -84,3 +84,42 @@ func ExampleColumn_Default() {
 	// 1 true ANN
 	// 2 false BOB
 }
+
+// A report no table holds — headcount and payroll per company — scanned into a struct of its
+// own through typed accessors, from SQL built with kinship's names.
+func ExampleResult() {
+	type Payroll struct {
+		Company   string
+		Headcount int64
+		Total     *int64 // sum() of no rows is NULL
+	}
+	payrolls := repo.MustResult(
+		repo.Col("company", func(p *Payroll) *string { return &p.Company }),
+		repo.Col("headcount", func(p *Payroll) *int64 { return &p.Headcount }),
+		repo.Nullable("total", func(p *Payroll) **int64 { return &p.Total }))
+	ctx := context.Background()
+	pool, done := pgtest.ExamplePool(ctx, func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `CREATE TABLE companies (id bigserial PRIMARY KEY, name text NOT NULL);
+			CREATE TABLE employees (id bigserial PRIMARY KEY, company_id bigint REFERENCES companies, salary bigint NOT NULL);
+			INSERT INTO companies (name) VALUES ('Acme'), ('Empty');
+			INSERT INTO employees (company_id, salary) VALUES (1, 100), (1, 200)`)
+		return err
+	})
+	defer done()
+
+	rows, err := payrolls.Query(ctx, pool, `SELECT c.name AS company, count(e.id) AS headcount, sum(e.salary) AS total
+		FROM companies c LEFT JOIN employees e ON e.company_id = c.id GROUP BY c.name ORDER BY c.name`)
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range rows {
+		total := "none"
+		if p.Total != nil {
+			total = fmt.Sprint(*p.Total)
+		}
+		fmt.Println(p.Company, p.Headcount, total)
+	}
+	// Output:
+	// Acme 2 300
+	// Empty 0 none
+}
