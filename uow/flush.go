@@ -641,11 +641,7 @@ func (f *flush) update(out []pipe.Statement, t *table, e *entry) []pipe.Statemen
 // the database, so that its UPDATE at the end of the flush writes the key it holds.
 func (f *flush) unhook(out []pipe.Statement, t *table, e *entry, r relation.Relation) []pipe.Statement {
 	null := t.u.Clone(e.snap)
-	if r.Shape() == relation.BelongsTo {
-		r.Unrelate(null, nil)
-	} else {
-		r.Unrelate(nil, null)
-	}
+	unrelate(r, null)
 	cols := t.u.Changed(nil, null, e.snap)
 	if len(cols) == 0 {
 		return out
@@ -699,6 +695,7 @@ func staleDelete(t *table, key any, want int64) func(pgconn.CommandTag) error {
 // refer to that have keys by now.
 func (f *flush) insert(ctx context.Context, t *table, wave []*entry) error {
 	rows := make([]any, len(wave))
+	cycles := f.s.postUpdateFKs(t)
 	for i, e := range wave {
 		if t.def != nil {
 			for _, r := range t.def.holds {
@@ -706,6 +703,13 @@ func (f *flush) insert(ctx context.Context, t *table, wave []*entry) error {
 			}
 		}
 		f.save(t, e.row)
+		for _, r := range cycles {
+			if f.s.refersToNew(r, e) {
+				// It breaks a cycle, and the row it refers to comes later: NULL for now, set
+				// by the UPDATE of step 3 (postUpdates).
+				unrelate(r, e.row)
+			}
+		}
 		rows[i] = e.row
 	}
 	for _, stmts := range t.u.InsertStatements(rows) {
@@ -720,6 +724,15 @@ func (f *flush) insert(ctx context.Context, t *table, wave []*entry) error {
 		e.state, e.snap = stClean, t.u.Clone(e.row)
 	}
 	return nil
+}
+
+// unrelate sets row's foreign key of r NULL, row being of the side that holds it.
+func unrelate(r relation.Relation, row any) {
+	if r.Shape() == relation.BelongsTo {
+		r.Unrelate(row, nil)
+	} else {
+		r.Unrelate(nil, row)
+	}
 }
 
 // relate gives the rows of t the keys of the rows they refer to that have keys by now (those

@@ -2,6 +2,7 @@ package uow
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/kinship-go/kinship/internal/engine"
@@ -24,6 +25,11 @@ type Model struct {
 	byFK map[relation.Relation]bool
 	// links holds each many-to-many relation's link-row SQL, built once here.
 	links map[relation.Relation]*linkSQL
+	// postUpdate holds the foreign keys (their columns, relation.Relation.FK) that break a
+	// cycle between tables: their table is inserted before the table they refer to, so a row
+	// whose row there is new is inserted with it NULL and then updated (SQLAlchemy's
+	// post_update); see rank.
+	postUpdate map[any]bool
 }
 
 // tableDef is what the model knows of one table.
@@ -43,8 +49,11 @@ type tableDef struct {
 // declared right and joining declared Repos; no two Repos over one table; no two relations
 // filling one field; DeleteOrphan on rows with only one owning relation; no relation whose
 // foreign key cannot be NULL without rel.Delete or rel.Restrict (deleting the owner would have to set it NULL,
-// which can only fail); no cycle between tables, which would need an UPDATE after the INSERTs
-// (self-referential tables are fine: their rows are ordered). A nil or zero relation and a
+// which can only fail); no cycle between tables whose foreign keys are all NOT NULL. A cycle
+// with a nullable foreign key (staff.store_id beside store.manager_id) is broken there: when
+// one flush inserts both ends, the row holding it is inserted with it NULL and then updated
+// (SQLAlchemy's post_update), and when one flush deletes both, it is set NULL before the
+// DELETEs. Self-referential tables need none of that: their rows are ordered. A nil or zero relation and a
 // relation declared wrong are each a [*repo.Error] (Op "uow.NewModel", matching repo.ErrInvalid)
 // naming it.
 func NewModel(relations ...rel.Relation) (*Model, error) {
@@ -203,9 +212,47 @@ func (m *Model) leafOf(r relation.Relation) bool {
 	return true
 }
 
-// rank orders the tables so that a table comes after every table it refers to.
+// rank orders the tables so that a table comes after every table it refers to. A cycle between
+// tables (staff.store_id and store.manager_id) is broken at one of its foreign keys that can be
+// NULL, the first of the cycle in the order of the relations, which goes into postUpdate; a
+// cycle whose foreign keys are all NOT NULL cannot be inserted, and is an error.
 func (m *Model) rank() error {
-	after := map[*tableDef]map[*tableDef]relation.Relation{} // t → the tables t refers to
+	m.postUpdate = map[any]bool{}
+	for {
+		cycle := m.order()
+		if cycle == nil {
+			return nil
+		}
+		var names []string
+		for _, t := range cycle.tables {
+			names = append(names, t.u.Table())
+		}
+		broken := false
+		for _, r := range m.rels { // in declaration order, for a stable choice
+			if cycle.edges[r] && r.FKNullable() {
+				m.postUpdate[r.FK()] = true
+				broken = true
+				break
+			}
+		}
+		if !broken {
+			t := cycle.tables[len(cycle.tables)-1]
+			return modelError("", t.u.Table(), "the tables %s refer to each other in a cycle whose foreign keys are all NOT NULL: no row of theirs could be inserted first; make one of them nullable (kinship then inserts it NULL and sets it with an UPDATE), or drop one relation", strings.Join(names, " → "))
+		}
+	}
+}
+
+// cycleOf is a cycle between tables that order found: the tables in it and the relations of
+// its edges.
+type cycleOf struct {
+	tables []*tableDef
+	edges  map[relation.Relation]bool
+}
+
+// order sorts m.tables, parents before children, over the edges that postUpdate does not break,
+// and gives each its rank; it returns the first cycle it meets instead, without sorting.
+func (m *Model) order() *cycleOf {
+	after := map[*tableDef]map[*tableDef][]relation.Relation{} // t → the tables t refers to, through which relations
 	for _, r := range m.rels {
 		owner, _ := r.Owner()
 		other, _ := r.Other()
@@ -216,45 +263,52 @@ func (m *Model) rank() error {
 		case relation.ManyToMany:
 			continue
 		}
-		if parent == child {
+		if parent == child || m.postUpdate[r.FK()] {
 			continue // a self-referential table: its rows are ordered at flush
 		}
 		if after[child] == nil {
-			after[child] = map[*tableDef]relation.Relation{}
+			after[child] = map[*tableDef][]relation.Relation{}
 		}
-		after[child][parent] = r
+		after[child][parent] = append(after[child][parent], r)
 	}
 	var ordered []*tableDef
 	state := map[*tableDef]int{} // 1 visiting, 2 done
-	var visit func(t *tableDef, path []*tableDef) error
-	visit = func(t *tableDef, path []*tableDef) error {
+	var found *cycleOf
+	var visit func(t *tableDef, path []*tableDef) bool
+	visit = func(t *tableDef, path []*tableDef) bool {
 		switch state[t] {
 		case 1:
-			var names []string
-			for _, p := range append(path, t) {
-				names = append(names, p.u.Table())
+			start := slices.Index(path, t)
+			c := &cycleOf{tables: append(slices.Clone(path[start:]), t), edges: map[relation.Relation]bool{}}
+			for i := 0; i+1 < len(c.tables); i++ {
+				for _, r := range after[c.tables[i]][c.tables[i+1]] {
+					c.edges[r] = true
+				}
 			}
-			return modelError("", t.u.Table(), "the tables %s refer to each other in a cycle: inserting them would need an UPDATE after the INSERTs, which kinship does not do; make one foreign key of the cycle nullable and set it in a later unit of work, or drop one relation", strings.Join(names, " → "))
+			found = c
+			return false
 		case 2:
-			return nil
+			return true
 		}
 		state[t] = 1
 		for _, p := range m.tables { // in declaration order, for a stable result
 			if _, ok := after[t][p]; ok {
-				if err := visit(p, append(path, t)); err != nil {
-					return err
+				if !visit(p, append(path, t)) {
+					return false
 				}
 			}
 		}
 		state[t] = 2
-		t.rank = len(ordered)
 		ordered = append(ordered, t)
-		return nil
+		return true
 	}
 	for _, t := range m.tables {
-		if err := visit(t, nil); err != nil {
-			return err
+		if !visit(t, nil) {
+			return found
 		}
+	}
+	for i, t := range ordered {
+		t.rank = i
 	}
 	m.tables = ordered
 	return nil

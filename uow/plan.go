@@ -219,6 +219,7 @@ func (s *Session) planFlush() (plan, error) {
 		}
 	}
 	afterRank = max(afterRank, lateRank)
+	early.ops = s.cycleUnhooks(early.ops, tables)
 	for i := len(tables) - 1; i >= 0; i-- {
 		if t := tables[i]; rank(t) > afterRank {
 			early.ops = s.deleteOps(early.ops, t)
@@ -241,6 +242,7 @@ func (s *Session) planFlush() (plan, error) {
 	for _, x := range waiting {
 		late.ops = updateOp(late.ops, x.t, x.e)
 	}
+	late.ops = s.postUpdates(late.ops, tables)
 	late.ops = s.linkOps(late.ops, true)
 	for i := len(tables) - 1; i >= 0; i-- {
 		if t := tables[i]; rank(t) <= lateRank {
@@ -248,6 +250,58 @@ func (s *Session) planFlush() (plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// postUpdates appends the UPDATEs that close the cycles between tables: of each new row whose
+// foreign key breaks a cycle (Model.postUpdate) and whose row there is new too, inserted after
+// it. Its INSERT left the key NULL; the UPDATE sets it, once relate has given it the key.
+func (s *Session) postUpdates(ops []op, tables []*table) []op {
+	if len(s.model.postUpdate) == 0 {
+		return ops
+	}
+	for _, t := range tables {
+		for _, r := range s.postUpdateFKs(t) {
+			for _, e := range rowsIn(t, nil, stNew) {
+				if s.refersToNew(r, e) {
+					ops = updateOp(ops, t, e)
+				}
+			}
+		}
+	}
+	return ops
+}
+
+// postUpdateFKs returns one relation for each foreign key of t that breaks a cycle.
+func (s *Session) postUpdateFKs(t *table) []relation.Relation {
+	if t.def == nil {
+		return nil
+	}
+	var out []relation.Relation
+	for _, r := range t.def.holds {
+		if s.model.postUpdate[r.FK()] && !slices.ContainsFunc(out, func(x relation.Relation) bool { return x.FK() == r.FK() }) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// cycleUnhooks appends, before the DELETEs, the UPDATEs that set NULL the foreign keys breaking
+// a cycle (Model.postUpdate) of deleted rows: the table they refer to goes first, and its rows
+// would otherwise still be referred to.
+func (s *Session) cycleUnhooks(ops []op, tables []*table) []op {
+	if len(s.model.postUpdate) == 0 {
+		return ops
+	}
+	for _, t := range tables {
+		for _, r := range s.postUpdateFKs(t) {
+			for _, e := range rowsIn(t, nil, stDeleted) {
+				if e.snap != nil && r.HasFK(e.snap) {
+					ops = append(ops, op{kind: opUnhook, t: t, rows: []*entry{e}, rel: r})
+				}
+			}
+		}
+	}
+	return ops
 }
 
 // updateOp appends the UPDATE of e, a row of t, to ops: to the last op if it updates t. The
@@ -374,20 +428,27 @@ func (s *Session) waitsForNew(t *table, e *entry) bool {
 		return false
 	}
 	for _, r := range t.def.holds {
-		p := s.ownerOf(r, e.row)
-		if p == nil {
-			continue
-		}
-		// The row referred to is one of the relation's owner table (for BelongsTo, its other).
-		pt, other := s.tablesOf(r)
-		if r.Shape() == relation.BelongsTo {
-			pt = other
-		}
-		if pe, ok := pt.entries[p]; ok && pe.state == stNew {
+		if s.refersToNew(r, e) {
 			return true
 		}
 	}
 	return false
+}
+
+// refersToNew reports whether e refers through r, a relation whose foreign key is on e's
+// table, to a row this flush inserts.
+func (s *Session) refersToNew(r relation.Relation, e *entry) bool {
+	p := s.ownerOf(r, e.row)
+	if p == nil {
+		return false
+	}
+	// The row referred to is one of the relation's owner table (for BelongsTo, its other).
+	pt, other := s.tablesOf(r)
+	if r.Shape() == relation.BelongsTo {
+		pt = other
+	}
+	pe, ok := pt.entries[p]
+	return ok && pe.state == stNew
 }
 
 // refersTo returns the highest rank of the tables with rows to delete that e refers to, as
