@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kinship-go/kinship/internal/pgtest"
+	. "github.com/kinship-go/kinship/internal/testmodel"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/kinship-go/kinship/uow"
@@ -128,4 +129,28 @@ func TestCycleOfNotNullForeignKeysIsRefused(t *testing.T) {
 		rel.BelongsTo(bA, aID, func(*B) **A { return new(*A) }))
 	require.ErrorIs(t, err, repo.ErrInvalid)
 	require.ErrorContains(t, err, "foreign keys are all NOT NULL")
+}
+
+// New rows of one table that refer to each other in a cycle: two employees, each the other's
+// manager, inserted in one flush.
+func TestCycleOfNewRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := seeded(t)
+	a, b := &Employee{Name: "a"}, &Employee{Name: "b"}
+	a.Manager, b.Manager = b, a
+	require.NoError(t, uow.Run(ctx, db.pool, Model, func(s *uow.Session) error {
+		if err := uow.Add(s, Employees, a); err != nil {
+			return err
+		}
+		n := db.tr.Count(func() { require.NoError(t, s.Flush(ctx)) })
+		require.Equal(t, int64(3), n.Statements, "INSERT a (manager NULL), INSERT b, UPDATE a")
+		n = db.tr.Count(func() { require.NoError(t, s.Flush(ctx)) })
+		require.Zero(t, n.Statements)
+		return nil
+	}))
+	got, err := Employees.Find(ctx, db.pool, EmployeeID.In(a.ID, b.ID), EmployeeID.Asc())
+	require.NoError(t, err)
+	require.Equal(t, b.ID, *got[0].ManagerID)
+	require.Equal(t, a.ID, *got[1].ManagerID)
 }

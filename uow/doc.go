@@ -175,7 +175,11 @@
 // only); then the INSERTs, one round trip per table, parents before children, the generated
 // keys of parents copied into their children's foreign keys in between (a self-referential
 // table in one round trip per level of new rows); then one batch with the UPDATEs that point
-// rows at rows just inserted and the link rows inserted. Deletes going first lets a new row
+// rows at rows just inserted and the link rows inserted. Rows that refer to each other in a cycle
+// — two tables (staff.store_id and store.manager_id), or new rows of one table (two employees
+// each the other's manager) — are inserted with one nullable foreign key NULL, set by that last
+// batch (SQLAlchemy's post_update); deleting both ends sets it NULL before the DELETEs. A cycle
+// whose foreign keys are all NOT NULL is refused. Deletes going first lets a new row
 // take the unique value (or the client-assigned key: a row switch) of a row deleted in the same
 // flush; Session.Flush says when that order cannot help. A row with a generated key is inserted
 // by a statement of its own, all of a table's in one round trip (see repo.Generated): a parent

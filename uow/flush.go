@@ -559,7 +559,7 @@ func (f *flush) send(ctx context.Context, p *plan, st *step) error {
 		}
 	}
 	if st.insert != nil {
-		return f.insert(ctx, st.insert, st.rows)
+		return f.insert(ctx, st.insert, st.rows, st.cuts)
 	}
 	return pipe.Batch(ctx, f.db, f.statements(st.ops))
 }
@@ -693,7 +693,7 @@ func staleDelete(t *table, key any, want int64) func(pgconn.CommandTag) error {
 
 // insert writes rows, one wave of t's new rows, after giving them the keys of the rows they
 // refer to that have keys by now.
-func (f *flush) insert(ctx context.Context, t *table, wave []*entry) error {
+func (f *flush) insert(ctx context.Context, t *table, wave []*entry, cuts []cut) error {
 	rows := make([]any, len(wave))
 	cycles := f.s.postUpdateFKs(t)
 	for i, e := range wave {
@@ -711,6 +711,9 @@ func (f *flush) insert(ctx context.Context, t *table, wave []*entry) error {
 			}
 		}
 		rows[i] = e.row
+	}
+	for _, c := range cuts {
+		unrelate(c.rel, c.e.row) // set by the UPDATE of step 3
 	}
 	for _, stmts := range t.u.InsertStatements(rows) {
 		if err := pipe.Send(ctx, f.db, stmts); err != nil {

@@ -57,6 +57,15 @@ type step struct {
 	// relate: before the step is built, the rows of every table take the keys of the rows they
 	// refer to that the steps before it inserted.
 	relate bool
+	// cuts are the rows of the wave inserted with a self-referential foreign key NULL, which
+	// step 3 sets: rows that refer to each other in a cycle (see waves).
+	cuts []cut
+}
+
+// A cut is a row inserted with its foreign key of rel NULL, to break a cycle of new rows.
+type cut struct {
+	e   *entry
+	rel relation.Relation
 }
 
 // An op is statements of a batch step, of one kind, and the rows they write.
@@ -239,6 +248,11 @@ func (s *Session) planFlush() (plan, error) {
 	}
 	late := &p.after
 	late.relate = true
+	for _, st := range p.inserts {
+		for _, c := range st.cuts {
+			late.ops = updateOp(late.ops, st.insert, c.e)
+		}
+	}
 	for _, x := range waiting {
 		late.ops = updateOp(late.ops, x.t, x.e)
 	}
@@ -372,7 +386,11 @@ func (s *Session) linkOps(ops []op, insert bool) []op {
 
 // waves appends the INSERT steps of t's new rows: one, or one per wave when rows refer to new
 // rows of the same table, each wave the rows that refer to none of the rows not inserted yet.
-// The first appended makes room for tables steps.
+// New rows that refer to each other in a cycle (two employees each the other's manager) are
+// cut: the first of them, in the order they were added, whose foreign keys to the others can
+// be NULL goes in with them NULL, and step 3 sets them (SQLAlchemy's post_update); a cycle of
+// rows whose foreign keys cannot be NULL is an error. The first appended makes room for tables
+// steps.
 func (s *Session) waves(steps []step, t *table, tables int) ([]step, error) {
 	pending := rowsIn(t, nil, stNew)
 	if len(pending) > 0 && steps == nil {
@@ -381,31 +399,46 @@ func (s *Session) waves(steps []step, t *table, tables int) ([]step, error) {
 	for len(pending) > 0 {
 		var wave, later []*entry
 		for _, e := range pending {
-			if s.waitsForSibling(t, e, pending) {
+			if len(s.siblingsOf(t, e, pending)) > 0 {
 				later = append(later, e)
 			} else {
 				wave = append(wave, e)
 			}
 		}
+		var cuts []cut
 		if len(wave) == 0 {
-			return nil, &repo.Error{Op: "uow.Flush", Table: t.u.Table(), Err: invalidf("new rows refer to each other in a cycle")}
+			for i, e := range later {
+				rels := s.siblingsOf(t, e, pending)
+				if slices.ContainsFunc(rels, func(r relation.Relation) bool { return !r.FKNullable() }) {
+					continue
+				}
+				for _, r := range rels {
+					cuts = append(cuts, cut{e, r})
+				}
+				wave, later = []*entry{e}, slices.Delete(later, i, i+1)
+				break
+			}
 		}
-		steps = append(steps, step{insert: t, rows: wave})
+		if len(wave) == 0 {
+			return nil, &repo.Error{Op: "uow.Flush", Table: t.u.Table(), Err: invalidf("new rows refer to each other in a cycle through foreign keys that cannot be NULL, so none can be inserted first")}
+		}
+		steps = append(steps, step{insert: t, rows: wave, cuts: cuts})
 		pending = later
 	}
 	return steps, nil
 }
 
-// waitsForSibling reports whether e refers, through a self-referential relation, to a row of
+// siblingsOf returns the self-referential relations through which e refers to a row of
 // pending that is not e.
-func (s *Session) waitsForSibling(t *table, e *entry, pending []*entry) bool {
+func (s *Session) siblingsOf(t *table, e *entry, pending []*entry) []relation.Relation {
 	if t.def == nil {
-		return false
+		return nil
 	}
+	var out []relation.Relation
 	for _, r := range t.def.holds {
 		o, _ := r.Owner()
 		c, _ := r.Other()
-		if o.Repo() != c.Repo() {
+		if o.Repo() != c.Repo() || slices.ContainsFunc(out, func(x relation.Relation) bool { return x.FK() == r.FK() }) {
 			continue
 		}
 		p := s.ownerOf(r, e.row)
@@ -414,11 +447,12 @@ func (s *Session) waitsForSibling(t *table, e *entry, pending []*entry) bool {
 		}
 		for _, x := range pending {
 			if x.row == p {
-				return true
+				out = append(out, r)
+				break
 			}
 		}
 	}
-	return false
+	return out
 }
 
 // waitsForNew reports whether e refers, through one of its relations, to a row not inserted
