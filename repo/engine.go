@@ -152,6 +152,18 @@ func (u view[T]) Changed(dst []int, row, snap any) []int {
 }
 
 func (u view[T]) ColumnName(i int) string { return u.r.cols[i].name }
+func (u view[T]) Width() int              { return len(u.r.cols) }
+
+func (u view[T]) CopyColumn(dst, src any, i int) {
+	c := u.r.cols[i]
+	if c.deepCopy != nil {
+		c.deepCopy(dst.(*T), src.(*T))
+		return
+	}
+	c.copy(dst.(*T), src.(*T))
+}
+
+func (u view[T]) EqualColumn(a, b any, i int) bool { return u.r.cols[i].equal(a.(*T), b.(*T)) }
 
 func (u view[T]) Describe(row any) string {
 	var b strings.Builder

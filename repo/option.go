@@ -20,7 +20,8 @@ type query[T any] struct {
 	offset   int64
 	hasLimit bool
 	loading  engine.Loader[T]
-	err      error // the first invalid option
+	only     []Field[T] // Only's columns; nil without it
+	err      error      // the first invalid option
 }
 
 func (p Pred[T]) apply(q *query[T]) {

@@ -40,10 +40,22 @@ func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*
 		return nil, &Error{Op: "get", Table: r.table, Key: key, Err: err}
 	}
 	sql := r.getSQL
+	var cols []int // the columns read, with Only
 	if len(opts) > 0 {
 		q := r.collect(opts)
+		var prefix string
+		if cols, prefix, err = r.partial(q); err != nil {
+			return nil, &Error{Op: "get", Table: r.table, Key: key, Err: err}
+		}
+		if cols == nil {
+			prefix = r.getSQL
+		} else if q.loading != nil {
+			return nil, &Error{Op: "get", Table: r.table, Key: key, Err: invalidf("Only with load options: a row read with some columns cannot parent a load yet; load the relations with loadopts.Load after")}
+		} else {
+			prefix += " WHERE " + r.keyWhere
+		}
 		b := sqltext.Builder{Args: args}
-		b.WriteString(r.getSQL)
+		b.WriteString(prefix)
 		if sql, args, err = r.finish(&b, q, true); err != nil {
 			return nil, &Error{Op: "get", Table: r.table, Key: key, Err: err}
 		}
@@ -59,11 +71,10 @@ func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*
 		}
 	}
 	if tracked {
-		return r.getThrough(ctx, db, key, sql, args)
+		return r.getThrough(ctx, db, key, sql, args, cols)
 	}
 	row := new(T)
-	dest := make([]any, len(r.cols))
-	r.dests(row, dest)
+	dest := r.partDests(row, cols)
 	if err := db.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			err = ErrNotFound
@@ -93,11 +104,11 @@ func (r *Repo[T]) Find(ctx context.Context, db DB, opts ...Option[T]) ([]*T, err
 }
 
 // getThrough is Get through a session: a single row, resolved to its tracked instance.
-func (r *Repo[T]) getThrough(ctx context.Context, db DB, key any, sql string, args []any) (*T, error) {
+func (r *Repo[T]) getThrough(ctx context.Context, db DB, key any, sql string, args []any, cols []int) (*T, error) {
 	var found *T
 	rows, err := db.Query(ctx, sql, args...)
 	if err == nil {
-		err = r.scanRows(db, rows, nil, func(row *T) bool { found = row; return false })
+		err = r.scanPart(db, rows, cols, func(row *T) bool { found = row; return false })
 	}
 	if err == nil && found == nil {
 		err = ErrNotFound
@@ -181,11 +192,21 @@ func (r *Repo[T]) each(ctx context.Context, db DB, op string, opts []Option[T], 
 		return err
 	}
 	sql, args := r.selectSQL, []any(nil)
+	var cols []int // the columns read, with Only
 	if len(opts) > 0 {
 		var b sqltext.Builder
-		b.WriteString(r.selectSQL)
 		q := r.collect(opts)
+		var prefix string
 		var err error
+		if cols, prefix, err = r.partial(q); err != nil {
+			return &Error{Op: op, Table: r.table, Err: err}
+		}
+		if cols == nil {
+			prefix = r.selectSQL
+		} else if q.loading != nil {
+			return &Error{Op: op, Table: r.table, Err: invalidf("Only with load options: a row read with some columns cannot parent a load yet; load the relations with loadopts.Load after")}
+		}
+		b.WriteString(prefix)
 		if sql, args, err = r.finish(&b, q, false); err != nil {
 			return &Error{Op: op, Table: r.table, Err: err}
 		}
@@ -207,7 +228,7 @@ func (r *Repo[T]) each(ctx context.Context, db DB, op string, opts []Option[T], 
 	}
 	rows, err := db.Query(ctx, sql, args...)
 	if err == nil {
-		err = r.scanRows(db, rows, nil, fn)
+		err = r.scanPart(db, rows, cols, fn)
 	}
 	if err != nil {
 		return &Error{Op: op, Table: r.table, Err: err}

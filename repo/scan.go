@@ -60,6 +60,30 @@ func dests[T any](cols []*column[T], row *T, dest []any) {
 // nothing else, and may be nil. Nil rows or a nil fn is an error matching [ErrInvalid] (rows, if
 // not nil, are closed).
 func (r *Repo[T]) scanRows(db DB, rows pgx.Rows, extra []any, fn func(*T) bool) error {
+	return r.scan(db, rows, nil, extra, fn)
+}
+
+// scanPart is scanRows of rows that hold only the columns at positions cols (all for nil), and
+// no extra columns: a query with Only. A session learns which columns each row was read with.
+func (r *Repo[T]) scanPart(db DB, rows pgx.Rows, cols []int, fn func(*T) bool) error {
+	return r.scan(db, rows, cols, nil, fn)
+}
+
+// partDests is the destinations of a new row's columns at positions cols, all for nil.
+func (r *Repo[T]) partDests(row *T, cols []int) []any {
+	if cols == nil {
+		dest := make([]any, len(r.cols))
+		r.dests(row, dest)
+		return dest
+	}
+	dest := make([]any, len(cols))
+	for i, c := range cols {
+		dest[i] = r.cols[c].addr(row)
+	}
+	return dest
+}
+
+func (r *Repo[T]) scan(db DB, rows pgx.Rows, cols []int, extra []any, fn func(*T) bool) error {
 	var err error
 	switch {
 	case rows == nil:
@@ -78,16 +102,26 @@ func (r *Repo[T]) scanRows(db DB, rows pgx.Rows, extra []any, fn func(*T) bool) 
 	if db != nil {
 		ident = engine.IdentityOf(db)
 	}
-	dest := make([]any, len(r.cols), len(r.cols)+len(extra))
+	n := len(r.cols)
+	if cols != nil {
+		n = len(cols)
+	}
+	dest := make([]any, n, n+len(extra))
 	dest = append(dest, extra...)
 	for rows.Next() {
 		row := new(T)
-		r.dests(row, dest)
+		if cols == nil {
+			r.dests(row, dest)
+		} else {
+			for i, c := range cols {
+				dest[i] = r.cols[c].addr(row)
+			}
+		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		if ident != nil {
-			row = ident.Resolve(r, row).(*T)
+			row = ident.Resolve(r, row, cols).(*T)
 		}
 		if !fn(row) {
 			// Stopped early: what follows the rows read may still be an error (a serialization

@@ -27,6 +27,9 @@ type entry struct {
 	snap  any // the row as the database has it; nil for a new row
 	state state
 	seq   int // the order rows were added in, which is the order they are inserted in
+	// missing are the positions of the columns the row was read without (repo.Only), zero in
+	// the row and its snapshot until a read with them fills them in; nil for a whole row.
+	missing []int
 }
 
 // table is the session's rows of one table.
@@ -38,19 +41,60 @@ type table struct {
 }
 
 // Resolve implements track.Session: the tracked instance of row's key, or row, now tracked.
-// For a nil or zero Session, a nil row or an r that is not a Repo, it returns row and tracks
-// nothing.
-func (h *hooks) Resolve(r any, row any) any {
+// row holds the columns at positions cols (all for nil). The tracked instance takes those of
+// its missing columns that row holds, in the instance where Go has not set them since, and in
+// its snapshot. For a nil or zero Session, a nil row or an r that is not a Repo, it returns row
+// and tracks nothing.
+func (h *hooks) Resolve(r any, row any, cols []int) any {
 	s := (*Session)(h)
 	t, ok := s.seamTable(r, row)
 	if !ok {
 		return row
 	}
 	if found, ok := t.index.Of(row); ok {
+		if e := t.entries[found]; e != nil && e.missing != nil && e.snap != nil {
+			fill(t, e, row, cols)
+		}
 		return found
 	}
-	s.track(t, row, stClean)
+	e := s.track(t, row, stClean)
+	if cols != nil {
+		e.missing = missingOf(t, cols)
+	}
 	return row
+}
+
+// missingOf is the positions of t's columns not among cols (sorted), nil if none.
+func missingOf(t *table, cols []int) []int {
+	var out []int
+	for i := range t.u.Width() {
+		if !slices.Contains(cols, i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// fill gives e's row and snapshot the columns it was read without that fresh, a row just read
+// with the columns at positions cols (all for nil), holds: the database's values. A column set
+// in Go since (the row differs from its snapshot there) keeps its value in the row, so that the
+// change is still written.
+func fill(t *table, e *entry, fresh any, cols []int) {
+	kept := e.missing[:0]
+	for _, i := range e.missing {
+		if cols != nil && !slices.Contains(cols, i) {
+			kept = append(kept, i)
+			continue
+		}
+		if t.u.EqualColumn(e.row, e.snap, i) {
+			t.u.CopyColumn(e.row, fresh, i)
+		}
+		t.u.CopyColumn(e.snap, fresh, i)
+	}
+	if len(kept) == 0 {
+		kept = nil
+	}
+	e.missing = kept
 }
 
 // Lookup implements track.Session. It does not allocate. A nil Session holds nothing.
@@ -64,8 +108,8 @@ func (h *hooks) Lookup(r any, key any) (any, bool) {
 		return nil, false
 	}
 	row, ok := t.index.Get(key)
-	if !ok || t.entries[row].state == stDeleted {
-		return nil, false
+	if !ok || t.entries[row].state == stDeleted || t.entries[row].missing != nil {
+		return nil, false // a row read with some columns only: read it again, whole
 	}
 	return row, true
 }

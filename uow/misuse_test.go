@@ -301,7 +301,7 @@ func TestMisuse(t *testing.T) {
 				if _, found := s.Lookup(Companies, int64(1)); found {
 					return false
 				}
-				if s.Resolve(Companies, c) != c {
+				if s.Resolve(Companies, c, nil) != c {
 					return false
 				}
 				s.Stored(Companies, c)
@@ -316,7 +316,7 @@ func TestMisuse(t *testing.T) {
 			s.Stored(Companies, nil)
 			s.Deleted(nil, nil)
 			_, found := s.Lookup(nil, nil)
-			return s.Resolve(42, c) == c && s.Resolve(Companies, nil) == nil && !found
+			return s.Resolve(42, c, nil) == c && s.Resolve(Companies, nil, nil) == nil && !found
 		}},
 		{"Filled, Raised, LoadDone, LoadFailed of a nil or zero Session, or nil arguments", func(t *testing.T) bool {
 			r := relation.Of(CompanyEmployees)

@@ -253,7 +253,7 @@ func Refresh[T any](ctx context.Context, s *Session, r *repo.Repo[T], row *T) er
 	t := s.table(r)
 	t.u.CopyColumns(row, fresh)
 	if e, ok := t.entries[row]; ok && e.state != stNew {
-		e.snap = t.u.Clone(row)
+		e.snap, e.missing = t.u.Clone(row), nil
 	} else if !ok {
 		s.track(t, row, stClean)
 	}

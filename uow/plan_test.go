@@ -35,7 +35,7 @@ func planSession() *Session { return newSession(planModel, noTx{}, settings{}) }
 // held tracks rows as read from the database, as a query through the session does.
 func held[T any](s *Session, r *repo.Repo[T], rows ...*T) {
 	for _, row := range rows {
-		(*hooks)(s).Resolve(r, row)
+		(*hooks)(s).Resolve(r, row, nil)
 	}
 }
 

@@ -52,8 +52,13 @@ type Table interface {
 	// Changed appends to dst the positions (in Columns) of the writable columns whose values
 	// differ between row and snap (a ReadOnly column is not writable).
 	Changed(dst []int, row, snap any) []int
-	// ColumnName returns the name of the column at position i.
+	// ColumnName returns the name of the column at position i; Width is how many there are.
 	ColumnName(i int) string
+	Width() int
+	// CopyColumn sets dst's column at position i to src's (a clone, for a column with a clone
+	// function); EqualColumn reports whether a and b hold the same value there.
+	CopyColumn(dst, src any, i int)
+	EqualColumn(a, b any, i int) bool
 	// Describe returns row's column values for an error message: name=value, ….
 	Describe(row any) string
 	// Key returns row's primary key as Get takes it.
@@ -175,8 +180,10 @@ type Select[T any] struct {
 // Identity is the part of a unit-of-work session that package repo calls while it reads and
 // writes rows (package track holds the rest of the protocol). r is the *repo.Repo[T].
 type Identity interface {
-	// Resolve returns the tracked instance of row's key, or row, now tracked.
-	Resolve(r any, row any) any
+	// Resolve returns the tracked instance of row's key, or row, now tracked; row holds the
+	// columns at positions cols (in the Repo's Columns), all of them for nil, and the session
+	// learns which.
+	Resolve(r any, row any, cols []int) any
 	// Lookup returns the tracked row with key, without a query.
 	Lookup(r any, key any) (any, bool)
 	// Writing tells that row is about to be written through the session: an error refuses it.

@@ -311,7 +311,7 @@ func (r *resolver[X]) resolve() (*X, bool) {
 	x := new(X)
 	*x = r.scratch
 	if r.ident != nil {
-		x = r.ident.Resolve(r.repo, x).(*X)
+		x = r.ident.Resolve(r.repo, x, nil).(*X)
 	}
 	if r.index != nil {
 		r.index.Put(x)
