@@ -28,6 +28,7 @@ func TestTypeErrorsDoNotCompile(t *testing.T) {
 		{"fktype", "type *repo.Column[Employee, string] of employeeCompanyID does not match inferred type repo.Ref[Employee, int64] for repo.Ref[C, K]"},
 		{"wrongstruct", "does not match inferred type func(*Company) *[]*Employee for func(*P) *[]*C"},
 		{"modelpart", `"employees" (constant of type string) as rel.Relation value in argument to uow.NewModel: string does not implement rel.Relation`},
+		{"keytype", `cannot use "3" (untyped string constant) as int64 value in argument to repo.GetBy`},
 		{"pathchain", "type *rel.Many[Skill, Employee] of skillEmployees does not match inferred type rel.Path[Employee, C] for rel.Path[B, C]"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

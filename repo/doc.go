@@ -151,8 +151,10 @@
 //     another Repo, no primary key, two generated keys, two Version columns;
 //   - every operation: a nil Repo or one not made by New, a nil context, a nil DB (nil, or a nil
 //     *pgxpool.Pool, *pgxpool.Conn, *pgxpool.Tx or *pgx.Conn);
-//   - keys ([Repo.Get], [Repo.Delete]): nil, of another Go type than the key column's, a
-//     composite key that is not a []any of one non-nil value per key column;
+//   - keys ([Repo.Get], [Repo.Delete]): nil, of another Go type than the key column's (the
+//     error names the type expected), a composite key that is not a []any of one non-nil value
+//     per key column. [GetBy] and [DeleteBy] take the key column with a key of its type, so that
+//     a key of another type does not compile;
 //   - options: a nil option, a negative [Limit] or [Offset], Load(nil), the zero [Order];
 //     conditions and orderings on a nil column, on a column of another Repo or of none; a
 //     malformed Raw fragment (see [Raw]); [Repo.DeleteWhere] without a condition;
