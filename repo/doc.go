@@ -185,7 +185,7 @@
 //	bytea                   []byte                             Slice (an edit in place is seen)
 //	jsonb, json             json.RawMessage                    Slice; decoded values: ColFunc with equal and clone
 //	text[], bigint[], …     []string, []int64                  Slice
-//	tsvector (generated)    string                             Col(…).ReadOnly()
+//	tsvector (generated)    pgtype.TSVector                    ColFunc(…, equal by String, nil).ReadOnly()
 //	int4range, tstzrange    pgtype.Range[pgtype.Int4], …       Col (comparable when its bounds are)
 //	GENERATED … STORED      its type                           ReadOnly
 //
