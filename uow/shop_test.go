@@ -33,11 +33,11 @@ type Film struct {
 }
 
 type Customer struct {
-	ID       int64
-	Name     string
-	Active   *bool     // DEFAULT true
-	Created  time.Time // DEFAULT '2006-02-14'
-	Rentals  []*Rental
+	ID           int64
+	Name         string
+	Active       *bool     // DEFAULT true
+	Created      time.Time // DEFAULT '2006-02-14'
+	Rentals      []*Rental
 	ShopPayments []*ShopPayment
 }
 
@@ -63,8 +63,8 @@ var (
 	filmRate     = repo.Numeric("rental_rate", func(f *Film) *pgtype.Numeric { return &f.Rate }).Default()
 	filmFulltext = repo.ColFunc("fulltext", func(f *Film) *pgtype.TSVector { return &f.Fulltext },
 		func(a, b pgtype.TSVector) bool { return a.String() == b.String() }, nil).ReadOnly()
-	filmUpdated  = repo.Col("last_update", func(f *Film) *time.Time { return &f.Updated }).ReadOnly()
-	Films        = repo.MustNew("film", filmID, filmTitle, filmYear, filmRating, filmRate, filmFulltext, filmUpdated)
+	filmUpdated = repo.Col("last_update", func(f *Film) *time.Time { return &f.Updated }).ReadOnly()
+	Films       = repo.MustNew("film", filmID, filmTitle, filmYear, filmRating, filmRate, filmFulltext, filmUpdated)
 
 	customerID      = repo.Serial("customer_id", func(c *Customer) *int64 { return &c.ID })
 	customerName    = repo.Col("first_name", func(c *Customer) *string { return &c.Name })
@@ -82,7 +82,7 @@ var (
 	paymentDate     = repo.Key("payment_date", func(p *ShopPayment) *time.Time { return &p.Date })
 	paymentCustomer = repo.Col("customer_id", func(p *ShopPayment) *int64 { return &p.CustomerID })
 	paymentAmount   = repo.Numeric("amount", func(p *ShopPayment) *pgtype.Numeric { return &p.Amount })
-	ShopPayments        = repo.MustNew("payment", paymentID, paymentDate, paymentCustomer, paymentAmount)
+	ShopPayments    = repo.MustNew("payment", paymentID, paymentDate, paymentCustomer, paymentAmount)
 
 	CustomerRentals  = rel.HasMany(customerID, rentalCustomer, func(c *Customer) *[]*Rental { return &c.Rentals }, rel.Cascade(rel.SaveUpdate, rel.Restrict))
 	CustomerPayments = rel.HasMany(customerID, paymentCustomer, func(c *Customer) *[]*ShopPayment { return &c.ShopPayments }, rel.Cascade(rel.SaveUpdate, rel.Restrict))
@@ -155,7 +155,7 @@ func TestRentalShop(t *testing.T) {
 	// Customers with rentals and payments, one flush: defaults read back, payments routed to
 	// their month's partition, every key generated.
 	ann := &Customer{Name: "Ann",
-		Rentals:  []*Rental{{FilmID: alien.ID, At: day(1, 5)}, {FilmID: brave.ID, At: day(2, 9)}},
+		Rentals:      []*Rental{{FilmID: alien.ID, At: day(1, 5)}, {FilmID: brave.ID, At: day(2, 9)}},
 		ShopPayments: []*ShopPayment{{Date: day(1, 5), Amount: dollars(499)}, {Date: day(2, 9), Amount: dollars(299)}}}
 	bob := &Customer{Name: "Bob", Rentals: []*Rental{{FilmID: alien.ID, At: day(2, 1)}}, ShopPayments: []*ShopPayment{{Date: day(2, 1), Amount: dollars(499)}}}
 	require.NoError(t, uow.Run(ctx, pool, ShopModel, func(s *uow.Session) error {
