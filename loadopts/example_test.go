@@ -133,3 +133,30 @@ func employeeNames(es []*Employee) []string {
 	}
 	return out
 }
+
+// A relation loaded after the fact, shaped in the database: the best-paid employee of each
+// company already in memory, in one statement.
+func ExampleLoad() {
+	ctx := context.Background()
+	tr := &repo.Tracer{}
+	pool, done := exampleDB(ctx, tr)
+	defer done()
+	companies, err := Companies.Find(ctx, pool, CompanyID.Le(3), CompanyID.Asc())
+	if err != nil {
+		panic(err)
+	}
+	tr.Logger = slog.New(repo.NewEchoHandler(os.Stdout, ""))
+	err = loadopts.Load(ctx, pool, CompanyEmployees, companies, loadopts.LimitPerParent(1, EmployeeSalary.Desc()))
+	tr.Logger = nil
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range companies {
+		fmt.Println(c.Name, employeeNames(c.Employees))
+	}
+	// Output:
+	// SELECT c0."id", c0."name", c0."company_id", c0."manager_id", c0."salary" FROM (SELECT c0."id", c0."name", c0."company_id", c0."manager_id", c0."salary", row_number() OVER (PARTITION BY c0."company_id" ORDER BY c0."salary" DESC, c0."id") AS kinship_rn FROM "employees" AS c0 WHERE c0."company_id" = ANY($1)) AS c0 WHERE c0.kinship_rn <= $2 ORDER BY c0.kinship_rn  [{1,2,3}, 1]
+	// Acme [Magnus]
+	// Globex [Hank]
+	// Initech [Peter]
+}

@@ -123,3 +123,38 @@ func ExampleResult() {
 	// Acme 2 300
 	// Empty 0 none
 }
+
+// Some columns of a wide row: the key comes along, the other fields stay zero.
+func ExampleOnly() {
+	type Member struct {
+		ID    int64
+		Name  string
+		Email string
+		Bio   string
+	}
+	var (
+		memberID    = repo.Serial("id", func(m *Member) *int64 { return &m.ID })
+		memberName  = repo.Col("name", func(m *Member) *string { return &m.Name })
+		memberEmail = repo.Col("email", func(m *Member) *string { return &m.Email })
+		memberBio   = repo.Col("bio", func(m *Member) *string { return &m.Bio })
+		members     = repo.MustNew("members", memberID, memberName, memberEmail, memberBio)
+	)
+	ctx := context.Background()
+	tr := &repo.Tracer{}
+	pool, done := pgtest.ExamplePool(ctx, func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `CREATE TABLE members (id bigserial PRIMARY KEY, name text NOT NULL, email text NOT NULL, bio text NOT NULL);
+			INSERT INTO members (name, email, bio) VALUES ('ann', 'ann@example.com', 'a long story')`)
+		return err
+	}, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
+	defer done()
+
+	tr.Logger = slog.New(repo.NewEchoHandler(os.Stdout, ""))
+	m, err := members.Get(ctx, pool, 1, repo.Only(memberName))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%d %q %q %q\n", m.ID, m.Name, m.Email, m.Bio)
+	// Output:
+	// SELECT "id", "name" FROM "members" WHERE "id" = $1  [1]
+	// 1 "ann" "" ""
+}

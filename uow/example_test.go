@@ -155,3 +155,55 @@ func ExampleModel_Verify() {
 	// 	companies.name: Go: int32; database: text; fix: declare the field as string, or ALTER TABLE "companies" ALTER COLUMN "name" TYPE integer USING "name"::integer
 	// 	companies.founded: Go: time.Time; database: no such column in public.companies; fix: ALTER TABLE "companies" ADD COLUMN "founded" timestamptz, or remove the column from repo.New
 }
+
+// ON DELETE RESTRICT: deleting a company that still has employees is refused before any SQL,
+// naming the relation and the company, when the session knows the employees.
+func Example_restrict() {
+	ctx := context.Background()
+	pool, done := exampleDB(ctx, &repo.Tracer{})
+	defer done()
+	staff := rel.HasMany(CompanyID, EmployeeCompanyID, func(c *Company) *[]*Employee { return &c.Employees },
+		rel.Named("Staff"), rel.Cascade(rel.SaveUpdate, rel.Restrict))
+	model := uow.MustModel(staff)
+
+	err := uow.Run(ctx, pool, model, func(s *uow.Session) error {
+		globex, err := Companies.Get(ctx, s, 2, loadopts.With(staff, loadopts.SelectIn))
+		if err != nil {
+			return err
+		}
+		return uow.Delete(s, Companies, globex)
+	})
+	fmt.Println(errors.Is(err, uow.ErrRestricted))
+	fmt.Println(err)
+	// Output:
+	// true
+	// uow.Flush relation Staff, companies key 2: the row still has employees rows (the employees row with key 5) and the relation cascades Restrict: delete them, or move them to another owner, first: uow: restricted: the row still has rows referring to it
+}
+
+// Rows that refer to each other in a cycle — two new employees, each the other's manager — go
+// in with one foreign key NULL, which an UPDATE after the INSERTs sets (SQLAlchemy's
+// post_update).
+func Example_cycle() {
+	ctx := context.Background()
+	tr := &repo.Tracer{}
+	pool, done := exampleDB(ctx, tr)
+	defer done()
+
+	err := uow.Run(ctx, pool, Model, func(s *uow.Session) error {
+		tr.Logger = slog.New(repo.NewEchoHandler(os.Stdout, ""))
+		defer func() { tr.Logger = nil }()
+		a, b := &Employee{Name: "A"}, &Employee{Name: "B"}
+		a.Manager, b.Manager = b, a
+		if err := uow.Add(s, Employees, a); err != nil {
+			return err
+		}
+		return s.Flush(ctx)
+	})
+	fmt.Println(err)
+	// Output:
+	// INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id"  ["A", NULL, NULL, 0]
+	// INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id"  ["B", NULL, 11, 0]
+	// batch of 1 statement(s), one round trip:
+	//   UPDATE "employees" SET "manager_id" = $1 WHERE "id" = $2  [12, 11]
+	// <nil>
+}
