@@ -43,3 +43,26 @@ func TestStaleCollectionFixed(t *testing.T) {
 		})
 	}
 }
+
+// A BelongsTo without an inverse HasMany whose foreign key the flush filled in (the owner was
+// new): clearing the field afterwards is one edit, not a conflict with the key the flush wrote.
+// Found by the model-based test (the Owning model has Manages alone).
+func TestBelongsToAloneAfterTheFlushFilledItsKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := seeded(t)
+	s, err := uow.Begin(ctx, db.pool, uow.MustModel(EmployeeManager))
+	require.NoError(t, err)
+	defer s.Rollback(ctx)
+	boss := &Employee{Name: "boss"}
+	e := &Employee{Name: "e", Manager: boss}
+	require.NoError(t, uow.Add(s, Employees, boss, e))
+	require.NoError(t, s.Flush(ctx))
+	require.Equal(t, boss.ID, *e.ManagerID)
+	e.Manager = nil
+	require.NoError(t, s.Flush(ctx))
+	require.Nil(t, e.ManagerID)
+	got, err := Employees.Find(ctx, s, EmployeeID.Eq(e.ID), EmployeeManagerID.IsNull())
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+}

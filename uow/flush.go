@@ -511,13 +511,19 @@ func (f *flush) done() {
 			continue
 		}
 		for _, r := range sv.t.def.holds {
-			if r.Shape() != relation.HasMany && r.Shape() != relation.HasOne {
+			st, ok := f.s.rels[r]
+			if !ok {
 				continue
 			}
-			if st, ok := f.s.rels[r]; ok {
-				if _, had := st.fkSnap[row]; had {
-					st.fkSnap[row] = fkOf(r, row)
-				}
+			if _, had := st.fkSnap[row]; !had {
+				continue
+			}
+			switch {
+			case r.Shape() == relation.HasMany || r.Shape() == relation.HasOne:
+				st.fkSnap[row] = fkOf(r, row)
+			case r.Shape() == relation.BelongsTo && f.s.model.inverse[r] == nil:
+				// A BelongsTo alone keeps its own state (syncBelongs), its key the row's own.
+				st.fkSnap[row] = keyOrNil(r.OwnerKey(row))
 			}
 		}
 	}
