@@ -37,6 +37,7 @@ type Employee struct {
 	CompanyID *int64
 	ManagerID *int64
 	Tags      []string // edited in place by the model
+	Shout     *string  // upper(name), a generated column: read back after each INSERT and UPDATE
 	Company   *Company
 	Manager   *Employee
 	Reports   []*Employee
@@ -66,7 +67,8 @@ var (
 	employeeCompanyID = repo.Nullable("company_id", func(e *Employee) **int64 { return &e.CompanyID })
 	employeeManagerID = repo.Nullable("manager_id", func(e *Employee) **int64 { return &e.ManagerID })
 	employeeTags      = repo.Slice("tags", func(e *Employee) *[]string { return &e.Tags })
-	Employees         = repo.MustNew("employees", employeeID, employeeName, employeeCompanyID, employeeManagerID, employeeTags)
+	employeeShout     = repo.Nullable("shout", func(e *Employee) **string { return &e.Shout }).ReadOnly()
+	Employees         = repo.MustNew("employees", employeeID, employeeName, employeeCompanyID, employeeManagerID, employeeTags, employeeShout)
 
 	skillID   = repo.Serial("id", func(s *Skill) *int64 { return &s.ID })
 	skillName = repo.Col("name", func(s *Skill) *string { return &s.Name })
@@ -102,7 +104,7 @@ var (
 const ddl = `
 CREATE TABLE companies (id bigserial PRIMARY KEY, name text NOT NULL);
 CREATE TABLE employees (id bigserial PRIMARY KEY, name text NOT NULL, company_id bigint REFERENCES companies,
-	manager_id bigint REFERENCES employees, tags text[]);
+	manager_id bigint REFERENCES employees, tags text[], shout text GENERATED ALWAYS AS (upper(name)) STORED);
 CREATE TABLE skills (id bigserial PRIMARY KEY, name text NOT NULL);
 CREATE TABLE employee_skills (employee_id bigint NOT NULL REFERENCES employees, skill_id bigint NOT NULL REFERENCES skills, PRIMARY KEY (employee_id, skill_id));
 CREATE TABLE badges (id bigserial PRIMARY KEY, employee_id bigint NOT NULL REFERENCES employees, label text NOT NULL);`
@@ -1629,6 +1631,11 @@ func (h *harness) checkSession(t *rapid.T) {
 		x := w.employees[he]
 		if e.Name != x.name || strings.Join(e.Tags, ",") != x.tags {
 			t.Fatalf("in the session: employee %d %q tags %q, model %q tags %q", he, e.Name, e.Tags, x.name, x.tags)
+		}
+		// The query that read them autoflushed first: every INSERT and UPDATE read the
+		// generated column back into the row.
+		if e.Shout == nil || *e.Shout != strings.ToUpper(e.Name) {
+			t.Fatalf("in the session: employee %d %q shouts %v: the generated column was not read back", he, e.Name, e.Shout)
 		}
 		if got, want := deref(e.CompanyID), h.keyOf(t, kindCompany, x.company); got != want {
 			t.Fatalf("in the session: employee %d's company_id %d, model %d (handle %d)", he, got, want, x.company)
