@@ -147,3 +147,24 @@ func mustFindBooks(t *testing.T, pool repo.DB, shelf int64) []*Book {
 	require.NoError(t, err)
 	return books
 }
+
+// Verify compares the cascades a relation declares with its constraint's ON DELETE.
+func TestVerifyOnDelete(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _ := shelvesDB(t) // books.shelf_id: ON DELETE NO ACTION
+	require.NoError(t, RestrictModel.Verify(ctx, pool), "NO ACTION refuses, as Restrict does")
+	passive := uow.MustModel(rel.HasMany(shelfID, bookShelf, func(s *Shelf) *[]*Book { return &s.Books },
+		rel.Named("PassiveBooks"), rel.Cascade(rel.All, rel.PassiveDeletes)))
+	err := passive.Verify(ctx, pool)
+	require.ErrorIs(t, err, repo.ErrSchema)
+	require.ErrorContains(t, err, "ON DELETE NO ACTION")
+	require.ErrorContains(t, err, "rel.PassiveDeletes leaves the rows to ON DELETE CASCADE")
+
+	_, err = pool.Exec(ctx, `ALTER TABLE books DROP CONSTRAINT books_shelf_id_fkey, ADD FOREIGN KEY (shelf_id) REFERENCES shelves ON DELETE CASCADE`)
+	require.NoError(t, err)
+	require.NoError(t, passive.Verify(ctx, pool))
+	err = RestrictModel.Verify(ctx, pool)
+	require.ErrorIs(t, err, repo.ErrSchema)
+	require.ErrorContains(t, err, "rel.Restrict refuses to delete an owner that has rows, but the database would delete")
+}

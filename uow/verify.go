@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/kinship-go/kinship/internal/catalog"
-	"github.com/kinship-go/kinship/internal/relation"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -50,12 +49,12 @@ func (m *Model) Verify(ctx context.Context, db repo.DB) error {
 	var rels []catalog.Relation
 	for _, r := range m.rels {
 		d, ok := r.(interface {
-			CatalogRelation(setsNull bool) (catalog.Relation, bool)
+			CatalogRelation() (catalog.Relation, bool)
 		})
 		if !ok {
 			continue
 		}
-		if c, ok := d.CatalogRelation(!r.Cascades().Has(relation.DeleteOrphan)); ok {
+		if c, ok := d.CatalogRelation(); ok {
 			rels = append(rels, c)
 		}
 	}

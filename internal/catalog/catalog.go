@@ -63,7 +63,19 @@ type Relation struct {
 	SetsNull               bool
 	Link, LinkFrom, LinkTo string
 	ChildKeyIsPrimary      bool
+	// OnDelete is what the relation's cascades expect of its FOREIGN KEY constraint's ON DELETE,
+	// if anything: Restrict (rel.Restrict) or Cascade (rel.PassiveDeletes).
+	OnDelete OnDelete
 }
+
+// OnDelete is an expectation of a foreign key constraint's ON DELETE action.
+type OnDelete uint8
+
+const (
+	AnyAction OnDelete = iota
+	Restrict           // RESTRICT or NO ACTION: the database refuses
+	Cascade            // CASCADE: the database deletes the rows
+)
 
 // Querier is what the check runs its one query on: a repo.DB.
 type Querier interface {
@@ -120,7 +132,7 @@ SELECT req.name,
 			'name', con.conname, 'type', con.contype,
 			'cols', (SELECT array_agg(a.attname::text ORDER BY k.i) FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
 				JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n),
-			'refTable', con.confrelid::int8, 'refName', coalesce(rn.nspname || '.' || rc.relname, ''),
+			'refTable', con.confrelid::int8, 'refName', coalesce(rn.nspname || '.' || rc.relname, ''), 'onDelete', con.confdeltype,
 			'refCols', (SELECT array_agg(a.attname::text ORDER BY k.i) FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
 				JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n))
 			ORDER BY con.conname)
@@ -198,6 +210,7 @@ type dbConstraint struct {
 	RefTable int64    `json:"refTable"`
 	RefName  string   `json:"refName"`
 	RefCols  []string `json:"refCols"`
+	OnDelete string   `json:"onDelete"` // confdeltype: a no action, r restrict, c cascade, n set null, d set default
 }
 
 type dbIndex struct {

@@ -298,6 +298,7 @@ func (c *checker) relation(r Relation) {
 				}
 				if con.RefTable == parent.oid && len(con.RefCols) == 1 && con.RefCols[0] == r.ParentKey {
 					right = true
+					c.onDelete(r, con)
 				} else {
 					wrong = append(wrong, con)
 				}
@@ -313,6 +314,37 @@ func (c *checker) relation(r Relation) {
 	if !r.ParentKeyIsPrimary {
 		c.unique(r.Label, r.Parent, r.ParentKey)
 	}
+}
+
+// onDelete reports a FOREIGN KEY constraint whose ON DELETE action contradicts the relation's
+// cascades: rel.Restrict over a constraint that cascades or sets NULL (a delete of an owner whose
+// rows the session does not know would delete or orphan them unseen), rel.PassiveDeletes over
+// one that does not cascade (deleting an owner would fail, or leave its rows).
+func (c *checker) onDelete(r Relation, con dbConstraint) {
+	qc, fix := sqltext.QuoteTable(r.Child), ""
+	switch {
+	case r.OnDelete == Restrict && (con.OnDelete == "c" || con.OnDelete == "n" || con.OnDelete == "d"):
+		fix = fmt.Sprintf("rel.Restrict refuses to delete an owner that has rows, but the database would delete or orphan them when the session does not know them: ALTER TABLE %s DROP CONSTRAINT %s, ADD FOREIGN KEY (%s) REFERENCES %s (%s) ON DELETE RESTRICT, or drop rel.Restrict", qc, sqltext.Quote(con.Name), sqltext.Quote(r.FK), sqltext.QuoteTable(r.Parent), sqltext.Quote(r.ParentKey))
+	case r.OnDelete == Cascade && con.OnDelete != "c":
+		fix = fmt.Sprintf("rel.PassiveDeletes leaves the rows to ON DELETE CASCADE, which this constraint does not have, so deleting an owner with rows fails: ALTER TABLE %s DROP CONSTRAINT %s, ADD FOREIGN KEY (%s) REFERENCES %s (%s) ON DELETE CASCADE, or drop PassiveDeletes", qc, sqltext.Quote(con.Name), sqltext.Quote(r.FK), sqltext.QuoteTable(r.Parent), sqltext.Quote(r.ParentKey))
+	default:
+		return
+	}
+	c.add(Finding{Table: r.Child, Column: r.FK, Go: r.Label + "'s cascades", Database: fmt.Sprintf("FOREIGN KEY %s … ON DELETE %s", con.Name, actionName(con.OnDelete)), Fix: fix})
+}
+
+func actionName(a string) string {
+	switch a {
+	case "r":
+		return "RESTRICT"
+	case "c":
+		return "CASCADE"
+	case "n":
+		return "SET NULL"
+	case "d":
+		return "SET DEFAULT"
+	}
+	return "NO ACTION"
 }
 
 // unique reports a key column that a relation refers to and that nothing makes unique.

@@ -3,10 +3,8 @@ package relation
 import "github.com/kinship-go/kinship/internal/catalog"
 
 // CatalogRelation describes the relation in terms of tables and columns, for the catalog check
-// (package uow's Model.Verify). setsNull tells whether a row that leaves its owner has its
-// foreign key set NULL (no DeleteOrphan: the cascade flags are package rel's, which load cannot
-// read). It returns false if the relation's Repos are not declared.
-func (r *Rel[P, C]) CatalogRelation(setsNull bool) (catalog.Relation, bool) {
+// (package uow's Model.Verify). It returns false if the relation's Repos are not declared.
+func (r *Rel[P, C]) CatalogRelation() (catalog.Relation, bool) {
 	from, to := r.from(), r.to()
 	if from == nil || to == nil {
 		return catalog.Relation{}, false
@@ -19,7 +17,13 @@ func (r *Rel[P, C]) CatalogRelation(setsNull bool) (catalog.Relation, bool) {
 			c.Kind = catalog.HasOne
 		}
 		c.Parent, c.ParentKey, c.Child, c.FK = from.Table(), r.FromName, to.Table(), r.ToName
-		c.SetsNull = setsNull
+		c.SetsNull = !r.Cascade.Has(DeleteOrphan)
+		switch {
+		case r.Cascade.Has(Restrict):
+			c.OnDelete = catalog.Restrict
+		case r.Cascade.Has(PassiveDeletes):
+			c.OnDelete = catalog.Cascade
+		}
 	case BelongsTo:
 		c.Kind = catalog.BelongsTo
 		c.Parent, c.ParentKey, c.Child, c.FK = to.Table(), r.ToName, from.Table(), r.FromName
