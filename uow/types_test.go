@@ -2,6 +2,7 @@ package uow_test
 
 import (
 	"context"
+	"encoding/json"
 	"math/big"
 	"testing"
 
@@ -17,14 +18,14 @@ type Invoice struct {
 	ID    int64
 	Total pgtype.Numeric
 	Tags  []string
-	Doc   []byte
+	Doc   json.RawMessage // not []byte: under the simple protocol (PgBouncer) pgx sends a []byte as bytea
 }
 
 var (
 	invoiceID    = repo.Serial("id", func(i *Invoice) *int64 { return &i.ID })
 	invoiceTotal = repo.Numeric("total", func(i *Invoice) *pgtype.Numeric { return &i.Total })
 	invoiceTags  = repo.Slice("tags", func(i *Invoice) *[]string { return &i.Tags })
-	invoiceDoc   = repo.Slice("doc", func(i *Invoice) *[]byte { return &i.Doc })
+	invoiceDoc   = repo.Slice("doc", func(i *Invoice) *json.RawMessage { return &i.Doc })
 	Invoices     = repo.MustNew("invoices", invoiceID, invoiceTotal, invoiceTags, invoiceDoc)
 	NoRelations  = uow.MustModel()
 )
@@ -38,7 +39,7 @@ func TestChangeTrackingOfPostgresTypes(t *testing.T) {
 	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
 	_, err := pool.Exec(ctx, `CREATE TABLE invoices (id bigserial PRIMARY KEY, total numeric(12, 2) NOT NULL, tags text[], doc jsonb)`)
 	require.NoError(t, err)
-	in := &Invoice{Total: pgtype.Numeric{Int: big.NewInt(15), Exp: -1, Valid: true}, Tags: []string{"a", "b"}, Doc: []byte(`{"a": 1}`)}
+	in := &Invoice{Total: pgtype.Numeric{Int: big.NewInt(15), Exp: -1, Valid: true}, Tags: []string{"a", "b"}, Doc: json.RawMessage(`{"a": 1}`)}
 	require.NoError(t, Invoices.Insert(ctx, pool, in))
 
 	err = uow.Run(ctx, pool, NoRelations, func(s *uow.Session) error {
