@@ -192,10 +192,10 @@
 // Hold jsonb in a json.RawMessage, not a []byte: under the simple protocol (pgx's
 // QueryExecModeSimpleProtocol, what a PgBouncer in transaction mode asks for) pgx sends a []byte
 // as bytea, which jsonb refuses. A zero pgtype.UUID (Valid false) is written as NULL: declare
-// the column Default to have the database's default instead. jsonb comes back in its canonical form (keys sorted, spaces
-// removed), so bytes read back can differ from the bytes written while meaning the same; that
-// costs at most one UPDATE, never a loss. [NumericEqual] and [NumericClone] are the numeric
-// helpers, for a [ColFunc] of a type that holds a pgtype.Numeric.
+// the column Default to have the database's default instead. jsonb comes back in its canonical
+// form (keys sorted, spaces removed), so bytes read back can differ from the bytes written while
+// meaning the same; that costs at most one UPDATE, never a loss. [NumericEqual] and
+// [NumericClone] are the numeric helpers, for a [ColFunc] of a type that holds a pgtype.Numeric.
 //
 // # Watching the SQL
 //
