@@ -228,7 +228,10 @@ func (s *Session) planFlush() (plan, error) {
 		}
 	}
 	afterRank = max(afterRank, lateRank)
-	early.ops = s.cycleUnhooks(early.ops, tables)
+	var err error
+	if early.ops, err = s.cycleUnhooks(early.ops, tables); err != nil {
+		return plan{}, err
+	}
 	for i := len(tables) - 1; i >= 0; i-- {
 		if t := tables[i]; rank(t) > afterRank {
 			early.ops = s.deleteOps(early.ops, t)
@@ -241,7 +244,6 @@ func (s *Session) planFlush() (plan, error) {
 		}
 	}
 	for _, t := range tables {
-		var err error
 		if p.inserts, err = s.waves(p.inserts, t, len(tables)); err != nil {
 			return plan{}, err
 		}
@@ -301,21 +303,27 @@ func (s *Session) postUpdateFKs(t *table) []relation.Relation {
 
 // cycleUnhooks appends, before the DELETEs, the UPDATEs that set NULL the foreign keys breaking
 // a cycle (Model.postUpdate) of deleted rows: the table they refer to goes first, and its rows
-// would otherwise still be referred to.
-func (s *Session) cycleUnhooks(ops []op, tables []*table) []op {
+// would otherwise still be referred to. A row with a Version column cannot be: the UPDATE would
+// change the version its DELETE checks; that is an error, before any SQL.
+func (s *Session) cycleUnhooks(ops []op, tables []*table) ([]op, error) {
 	if len(s.model.postUpdate) == 0 {
-		return ops
+		return ops, nil
 	}
 	for _, t := range tables {
 		for _, r := range s.postUpdateFKs(t) {
 			for _, e := range rowsIn(t, nil, stDeleted) {
-				if e.snap != nil && r.HasFK(e.snap) {
-					ops = append(ops, op{kind: opUnhook, t: t, rows: []*entry{e}, rel: r})
+				if e.snap == nil || !r.HasFK(e.snap) {
+					continue
 				}
+				if t.u.Versioned() {
+					return nil, &repo.Error{Op: "uow.Flush", Relation: r.Label(), Table: t.u.Table(), Key: t.u.Key(e.row),
+						Err: fmt.Errorf("the row closes a cycle between tables, so its foreign key must be set NULL before its DELETE, which its Version column forbids in the same flush: set the foreign key NULL and flush, then delete it: %w", ErrConflict)}
+				}
+				ops = append(ops, op{kind: opUnhook, t: t, rows: []*entry{e}, rel: r})
 			}
 		}
 	}
-	return ops
+	return ops, nil
 }
 
 // updateOp appends the UPDATE of e, a row of t, to ops: to the last op if it updates t. The
