@@ -91,9 +91,9 @@
 // [Column.HasPrefixFold], [Column.HasSuffixFold], which escape it so that its %, _ and \ match
 // themselves; [EscapeLike] escapes a string for a pattern of one's own.
 //
-// [Only] reads some columns of each row (and its key and Version), leaving the others zero: a
-// unit of work knows which, writes none of the others, and fills them in when the row is read
-// again without Only.
+// [Only] reads some columns of each row (and its key, its Version and the keys its loads match),
+// leaving the others zero: a unit of work knows which, writes none of the others, and fills them
+// in when the row is read again without Only.
 //
 // Values are always bind parameters; [Raw] is the one way to write SQL by hand, and its $n
 // placeholders are renumbered into the query. A Raw fragment that could end its statement (a ;

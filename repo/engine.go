@@ -55,9 +55,31 @@ func (u view[T]) RowIndex() engine.RowIndex[T] {
 
 func (u view[T]) QuotedTable() string            { return u.r.quoted }
 func (u view[T]) SelectList(alias string) string { return u.r.selectList(alias) }
-func (u view[T]) KeyList() string                { return quotedList(u.r.key) }
-func (u view[T]) Dests(row *T, dest []any)       { dests(u.r.cols, row, dest) }
-func (u view[T]) KeyDests(row *T, dest []any)    { dests(u.r.key, row, dest) }
+func (u view[T]) SelectListOf(alias string, cols []int) string {
+	if cols == nil {
+		return u.r.selectList(alias)
+	}
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = alias + "." + u.r.cols[c].quoted
+	}
+	return strings.Join(parts, ", ")
+}
+func (u view[T]) DestsOf(row *T, cols []int, dest []any) {
+	if cols == nil {
+		dests(u.r.cols, row, dest)
+		return
+	}
+	for i, c := range cols {
+		dest[i] = u.r.cols[c].addr(row)
+	}
+}
+func (u view[T]) ScanPart(db engine.DB, rows pgx.Rows, cols []int, fn func(*T) bool) error {
+	return u.r.scanPart(db, rows, cols, fn)
+}
+func (u view[T]) KeyList() string             { return quotedList(u.r.key) }
+func (u view[T]) Dests(row *T, dest []any)    { dests(u.r.cols, row, dest) }
+func (u view[T]) KeyDests(row *T, dest []any) { dests(u.r.key, row, dest) }
 
 func (u view[T]) KeyNames() []string {
 	names := make([]string, len(u.r.key))

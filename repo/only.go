@@ -3,6 +3,8 @@ package repo
 import (
 	"slices"
 	"strings"
+
+	"github.com/kinship-go/kinship/internal/engine"
 )
 
 // Only loads only the columns cols of each row, beside its primary key and its [Version]
@@ -18,9 +20,10 @@ import (
 // Go meanwhile. Outside a session nothing knows: [Repo.Update] without columns writes every
 // column, zeroes over those not read; name the columns the row holds.
 //
-// Only is an option of Get, Find, All and the relation loads' parents' queries; with load
-// options (package loadopts), Find refuses it, as it does a nil column or one of another Repo,
-// with an error matching [ErrInvalid]. Several Only options add up.
+// Only is an option of Get, Find and All. With load options (package loadopts), the query also
+// reads the columns their relations match (a parent key that is not the primary key), and the
+// relations load as they would. A nil column, or one of another Repo, is an error matching
+// [ErrInvalid]. Several Only options add up.
 func Only[T any](cols ...Field[T]) Option[T] { return only[T](cols) }
 
 type only[T any] []Field[T]
@@ -32,8 +35,8 @@ func (o only[T]) apply(q *query[T]) {
 	q.only = append(q.only, o...)
 }
 
-// partial returns the positions, in declaration order, of the columns q.only and the key and
-// version name, and the SELECT of them; nil without Only.
+// partial returns the positions, in declaration order, of the columns q.only, the key, the
+// version and the load options' relations name, and the SELECT of them; nil without Only.
 func (r *Repo[T]) partial(q *query[T]) ([]int, string, error) {
 	if q.only == nil {
 		return nil, "", nil
@@ -45,6 +48,15 @@ func (r *Repo[T]) partial(q *query[T]) ([]int, string, error) {
 			return nil, "", err
 		}
 		keep[r.index(c)] = true
+	}
+	if pc, ok := q.loading.(engine.ParentColumns); ok {
+		for _, name := range pc.ParentColumns() {
+			for i, c := range r.cols {
+				if c.name == name {
+					keep[i] = true
+				}
+			}
+		}
 	}
 	var cols []int
 	var b strings.Builder

@@ -49,8 +49,6 @@ func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*
 		}
 		if cols == nil {
 			prefix = r.getSQL
-		} else if q.loading != nil {
-			return nil, &Error{Op: "get", Table: r.table, Key: key, Err: invalidf("Only with load options: a row read with some columns cannot parent a load yet; load the relations with loadopts.Load after")}
 		} else {
 			prefix += " WHERE " + r.keyWhere
 		}
@@ -60,7 +58,7 @@ func (r *Repo[T]) Get(ctx context.Context, db DB, key any, opts ...Option[T]) (*
 			return nil, &Error{Op: "get", Table: r.table, Key: key, Err: err}
 		}
 		if q.loading != nil {
-			rows, err := q.loading.Find(ctx, db, r.selection(sql, args, q, true))
+			rows, err := q.loading.Find(ctx, db, r.selection(sql, args, q, true, cols))
 			if err == nil && len(rows) == 0 {
 				err = ErrNotFound
 			}
@@ -119,9 +117,9 @@ func (r *Repo[T]) getThrough(ctx context.Context, db DB, key any, sql string, ar
 	return found, nil
 }
 
-func (r *Repo[T]) selection(sql string, args []any, q *query[T], one bool) *engine.Select[T] {
+func (r *Repo[T]) selection(sql string, args []any, q *query[T], one bool, cols []int) *engine.Select[T] {
 	order := q.order
-	return &engine.Select[T]{Rows: view[T]{r}, SQL: sql, Args: args, One: one, OrderBy: func(alias string) string { return orderBy(order, alias) }}
+	return &engine.Select[T]{Rows: view[T]{r}, SQL: sql, Args: args, One: one, Cols: cols, OrderBy: func(alias string) string { return orderBy(order, alias) }}
 }
 
 // All streams the rows that match opts, one at a time, without holding them all: breaking out of
@@ -203,8 +201,6 @@ func (r *Repo[T]) each(ctx context.Context, db DB, op string, opts []Option[T], 
 		}
 		if cols == nil {
 			prefix = r.selectSQL
-		} else if q.loading != nil {
-			return &Error{Op: op, Table: r.table, Err: invalidf("Only with load options: a row read with some columns cannot parent a load yet; load the relations with loadopts.Load after")}
 		}
 		b.WriteString(prefix)
 		if sql, args, err = r.finish(&b, q, false); err != nil {
@@ -214,7 +210,7 @@ func (r *Repo[T]) each(ctx context.Context, db DB, op string, opts []Option[T], 
 			if op == "all" {
 				return &Error{Op: op, Table: r.table, Err: invalidf("All cannot load relations while it streams; use Find, or the relation's Load on each batch")}
 			}
-			rows, err := q.loading.Find(ctx, db, r.selection(sql, args, q, false))
+			rows, err := q.loading.Find(ctx, db, r.selection(sql, args, q, false, cols))
 			if err != nil {
 				return &Error{Op: op, Table: r.table, Err: err}
 			}

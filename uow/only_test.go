@@ -83,11 +83,63 @@ func TestPartialRows(t *testing.T) {
 		require.Equal(t, int64(1), n.Statements, "the UPDATE of manager_id")
 	})
 
+	t.Run("with load options, every strategy", func(t *testing.T) {
+		whole, err := Employees.Find(ctx, db.pool, EmployeeCompanyID.Eq(1), EmployeeID.Asc(),
+			loadopts.With(OwnedAddresses, loadopts.SelectIn), loadopts.With(EmployeeReports, loadopts.SelectIn))
+		require.NoError(t, err)
+		for _, strategy := range []loadopts.Strategy{loadopts.Joined, loadopts.SelectIn, loadopts.Subquery, loadopts.Pipelined} {
+			for _, tx := range []bool{false, true} {
+				var q repo.DB = db.pool
+				var s *uow.Session
+				if tx {
+					var err error
+					s, err = uow.Begin(ctx, db.pool, Model)
+					require.NoError(t, err)
+					q = s
+				}
+				es, err := Employees.Find(ctx, q, repo.Only(EmployeeName), EmployeeCompanyID.Eq(1), EmployeeID.Asc(),
+					loadopts.With(OwnedAddresses, strategy), loadopts.With(EmployeeReports, strategy))
+				require.NoError(t, err, strategy)
+				require.Len(t, es, 4, strategy)
+				require.Equal(t, "Magnus", es[0].Name)
+				require.Zero(t, es[0].Salary, "not read")
+				for i, e := range es {
+					require.Len(t, e.Addresses, len(whole[i].Addresses), strategy)
+					require.Len(t, e.Reports, len(whole[i].Reports), strategy)
+				}
+				if s != nil {
+					n := db.tr.Count(func() { require.NoError(t, s.Flush(ctx)) })
+					require.Zero(t, n.Statements, strategy)
+					full, err := Employees.Get(ctx, s, es[0].ID)
+					require.NoError(t, err)
+					require.Same(t, es[0], full)
+					require.Equal(t, int32(300), full.Salary, "filled in by the whole read")
+					require.NoError(t, s.Rollback(ctx))
+				}
+			}
+		}
+	})
+
 	t.Run("mistakes", func(t *testing.T) {
 		_, err := Employees.Find(ctx, db.pool, repo.Only[Employee](nil))
 		require.ErrorIs(t, err, repo.ErrInvalid)
-		_, err = Employees.Find(ctx, db.pool, repo.Only(EmployeeName), loadopts.With(EmployeeAddresses, loadopts.SelectIn))
-		require.ErrorIs(t, err, repo.ErrInvalid)
-		require.ErrorContains(t, err, "Only with load options")
 	})
+}
+
+// Only with a load through a parent key that is not the primary key: the query reads that
+// column too, or the load could not match its rows.
+func TestPartialRowsParentKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := seeded(t)
+	_, err := db.pool.Exec(ctx, firmsDDL)
+	require.NoError(t, err)
+	for _, strategy := range []loadopts.Strategy{loadopts.Joined, loadopts.SelectIn, loadopts.Subquery, loadopts.Pipelined} {
+		fs, err := Firms.Find(ctx, db.pool, repo.Only[Firm](), firmID.Asc(), loadopts.With(FirmMembers, strategy))
+		require.NoError(t, err, strategy)
+		require.Len(t, fs, 3)
+		require.Equal(t, "A", fs[0].Code, "read for the load")
+		require.Len(t, fs[0].Members, 2, strategy)
+		require.Empty(t, fs[2].Members, strategy)
+	}
 }

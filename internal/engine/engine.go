@@ -111,6 +111,11 @@ type Rows[T any] interface {
 	QuotedTable() string
 	// SelectList is the table's columns in declaration order, qualified by alias (none if "").
 	SelectList(alias string) string
+	// SelectListOf, DestsOf and ScanPart are SelectList, Dests and ScanRows for the columns at
+	// positions cols alone (all for nil): rows read with repo.Only.
+	SelectListOf(alias string, cols []int) string
+	DestsOf(row *T, cols []int, dest []any)
+	ScanPart(db DB, rows pgx.Rows, cols []int, fn func(*T) bool) error
 	// KeyList is the primary key's columns, quoted, separated by commas.
 	KeyList() string
 	// KeyNames is the primary key's column names.
@@ -175,6 +180,14 @@ type Select[T any] struct {
 	One bool
 	// OrderBy renders the query's ordering with the columns qualified by alias, "" for none.
 	OrderBy func(alias string) string
+	// Cols are the positions of the columns SQL selects (repo.Only), nil for all of them.
+	Cols []int
+}
+
+// ParentColumns is implemented by a Loader whose loads need columns of the rows they load
+// for (the keys their relations match): a query with repo.Only selects them too.
+type ParentColumns interface {
+	ParentColumns() []string
 }
 
 // Identity is the part of a unit-of-work session that package repo calls while it reads and

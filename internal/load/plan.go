@@ -73,6 +73,8 @@ type node interface {
 	replace(other node)
 	// err reports a mistake in the node's options.
 	err() error
+	// parentColumn is the column of the parents' table the relation matches.
+	parentColumn() string
 }
 
 // Plan is what a query of T loads, as a tree of nodes. It implements engine.Loader[T].
@@ -124,7 +126,7 @@ func (p *Plan[T]) Find(ctx context.Context, db engine.DB, sel *engine.Select[T])
 	}
 	defer func() { x.end(err) }()
 	var out []*T
-	lv := &level[T]{repo: sel.Rows.Repo().(*repo.Repo[T]), sql: sel.SQL, args: sel.Args, rows: func() []*T { return out }}
+	lv := &level[T]{repo: sel.Rows.Repo().(*repo.Repo[T]), sql: sel.SQL, args: sel.Args, cols: sel.Cols, rows: func() []*T { return out }}
 	stmts, err := lv.statement(x, p.nodes, sel, func(t *T, fresh bool) error {
 		if fresh {
 			out = append(out, t)
@@ -142,6 +144,16 @@ func (p *Plan[T]) Find(ctx context.Context, db engine.DB, sel *engine.Select[T])
 		return nil, err
 	}
 	return out, nil
+}
+
+// ParentColumns implements engine.ParentColumns: the columns of T its top relations match,
+// which a query with repo.Only must read.
+func (p *Plan[T]) ParentColumns() []string {
+	var out []string
+	for _, n := range p.nodes {
+		out = append(out, n.parentColumn())
+	}
+	return out
 }
 
 // Load loads what the plan loads for parents already in memory: each relation at its top
@@ -203,6 +215,7 @@ type nodeOf[P, C any] struct {
 }
 
 func (n *nodeOf[P, C]) edge() Edge                  { return edge[P, C]{n.rel} }
+func (n *nodeOf[P, C]) parentColumn() string        { return n.rel.FromName }
 func (n *nodeOf[P, C]) relation() relation.Relation { return n.rel }
 func (n *nodeOf[P, C]) strategy() relation.Strategy { return n.spec.Strategy }
 func (n *nodeOf[P, C]) children() *[]node           { return &n.kids }

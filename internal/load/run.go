@@ -86,6 +86,7 @@ type level[X any] struct {
 	repo *repo.Repo[X]
 	sql  string
 	args []any
+	cols []int // the columns the root's query reads (repo.Only), nil for all
 	rows func() []*X
 }
 
@@ -143,7 +144,7 @@ func (lv *level[X]) statement(x *run, nodes []node, sel *engine.Select[X], onRow
 	}
 	var b strings.Builder
 	b.WriteString("SELECT ")
-	b.WriteString(view(lv.repo).SelectList("p0"))
+	b.WriteString(view(lv.repo).SelectListOf("p0", lv.cols))
 	b.WriteString(js.cols.String())
 	b.WriteString(" FROM (")
 	b.WriteString(sel.SQL)
@@ -238,10 +239,16 @@ func (lv *level[X]) reader(x *run, extra []any, parts []joinPart[X], dedupe bool
 	if !dedupe && len(parts) == 0 {
 		return func(rows pgx.Rows) error {
 			var err error
-			scanErr := view(lv.repo).ScanRows(x.db, rows, extra, func(row *X) bool {
+			each := func(row *X) bool {
 				err = onRow(row, true)
 				return err == nil
-			})
+			}
+			var scanErr error
+			if lv.cols != nil {
+				scanErr = view(lv.repo).ScanPart(x.db, rows, lv.cols, each)
+			} else {
+				scanErr = view(lv.repo).ScanRows(x.db, rows, extra, each)
+			}
 			if err != nil {
 				return err
 			}
@@ -250,14 +257,19 @@ func (lv *level[X]) reader(x *run, extra []any, parts []joinPart[X], dedupe bool
 	}
 	return func(rows pgx.Rows) error {
 		r := newResolver(lv.repo, x.db)
-		width := len(lv.repo.Columns()) + len(extra)
+		r.cols = lv.cols
+		ncols := len(lv.repo.Columns())
+		if lv.cols != nil {
+			ncols = len(lv.cols)
+		}
+		width := ncols + len(extra)
 		for _, p := range parts {
 			width += p.width()
 		}
 		dest := make([]any, width)
-		view(lv.repo).Dests(&r.scratch, dest)
-		copy(dest[len(lv.repo.Columns()):], extra)
-		off := len(lv.repo.Columns()) + len(extra)
+		view(lv.repo).DestsOf(&r.scratch, lv.cols, dest)
+		copy(dest[ncols:], extra)
+		off := ncols + len(extra)
 		for _, p := range parts {
 			off = p.bind(dest, off)
 		}
@@ -293,6 +305,7 @@ type resolver[X any] struct {
 	ident   engine.Identity
 	index   engine.RowIndex[X]
 	scratch X
+	cols    []int // the columns scanned into scratch, nil for all
 }
 
 func newResolver[X any](r *repo.Repo[X], db repo.DB) *resolver[X] {
@@ -311,7 +324,7 @@ func (r *resolver[X]) resolve() (*X, bool) {
 	x := new(X)
 	*x = r.scratch
 	if r.ident != nil {
-		x = r.ident.Resolve(r.repo, x, nil).(*X)
+		x = r.ident.Resolve(r.repo, x, r.cols).(*X)
 	}
 	if r.index != nil {
 		r.index.Put(x)
