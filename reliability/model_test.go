@@ -1460,10 +1460,17 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 			for i, c := range cols {
 				only[i] = fields[c]
 			}
-			if _, err := Employees.Find(h.ctx, h.s, employeeID.Eq(h.ids[he]), repo.Only(only...)); err != nil {
+			opts := []repo.Option[Employee]{employeeID.Eq(h.ids[he]), repo.Only(only...)}
+			var with []string
+			if rapid.Bool().Draw(t, "peek with skills") {
+				s := draw(t, "peek strategy")
+				opts = append(opts, loadopts.With(Knows, s))
+				with = append(with, "skills "+s.String())
+			}
+			if _, err := Employees.Find(h.ctx, h.s, opts...); err != nil {
 				t.Fatal(err)
 			}
-			h.log("peek at employee %d with %v", he, cols)
+			h.log("peek at employee %d with %v, loading %v", he, cols, with)
 		},
 		"read a badge": func(t *rapid.T) {
 			// Badges.Get: the session holds the badge without its employee's collection loaded.
