@@ -224,7 +224,9 @@ func (o *One[P, C]) Loaded(p *P) bool {
 }
 
 // Load loads the relation for parents already in memory: one statement per batch of 1,000
-// distinct keys, all in one round trip (select-in). It replaces what their fields held.
+// distinct keys, all in one round trip (select-in). It replaces what their fields held. To
+// load only some rows, or the first n of each parent (Where, OrderBy, LimitPerParent), use
+// loadopts.Load, which takes the options of a query's loadopts.With.
 //
 // A nil or zero relation, one declared wrong (see the package documentation), a nil context,
 // a nil DB and a nil parent are errors matching repo.ErrInvalid that say which; nothing is sent.
