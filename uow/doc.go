@@ -12,9 +12,11 @@
 // rows of any Repo.
 //
 // [NewModel] checks the whole graph when it is made — a relation declared wrong, two Repos over
-// one table (a session would hold two instances of one row), two relations filling one field, DeleteOrphan on rows with two owners, a foreign key that cannot be NULL
-// without a Delete cascade, a cycle between tables — and says what to change (a [*repo.Error] naming the relation or table,
-// matching repo.ErrInvalid).
+// one table (a session would hold two instances of one row), two relations filling one field,
+// DeleteOrphan on rows with two owners, a foreign key that cannot be NULL without a Delete or
+// Restrict cascade, a cycle between tables whose foreign keys are all NOT NULL — and says what
+// to change (a [*repo.Error] naming the relation or table, matching repo.ErrInvalid). A cycle
+// with a nullable foreign key is broken there (see "Flush").
 // Cascades and fix-up follow the model's relations only, so a session refuses to load a
 // relation left out of its model (it would load it, but a row put in its collection would never
 // be written): the load is an error naming the relation, and sends nothing.
