@@ -135,6 +135,9 @@ func New[T any](table string, columns ...Field[T]) (*Repo[T], error) {
 				break
 			}
 			if c.owned&ownDefault != 0 {
+				if len(r.defaults) == 63 {
+					return fail(c.name, invalidf("more than 63 Default columns"))
+				}
 				r.defaults = append(r.defaults, len(r.writes))
 			}
 			r.writes = append(r.writes, c)

@@ -139,26 +139,29 @@ func (r *Repo[T]) returningStatements(rows []*T, first int, lone bool) []pipe.St
 
 // insertDefaults is the one-row INSERT of row and its arguments, args less those of the
 // Default columns row holds the zero value of, which the statement sends as DEFAULT. The
-// statement of each combination of such columns is built once.
+// statement of each combination of such columns is built once (New allows 63 Default
+// columns, one bit each).
 func (r *Repo[T]) insertDefaults(row *T, args []any) (string, []any) {
-	var set int
-	defaulted := make([]bool, len(r.writes))
+	var set uint64 // bit i: the Default column r.defaults[i] is zero in row
 	for i, w := range r.defaults {
 		if r.writes[w].isZero(row) {
-			defaulted[w] = true
-			set |= 1 << (i & 63)
+			set |= 1 << i
 		}
 	}
 	if set == 0 {
 		return r.insertSQL, args
 	}
+	defaulted := func(w int) bool {
+		i := slices.Index(r.defaults, w)
+		return i >= 0 && set&(1<<i) != 0
+	}
 	kept := make([]any, 0, len(args))
-	for i, a := range args {
-		if !defaulted[i] {
+	for w, a := range args {
+		if !defaulted(w) {
 			kept = append(kept, a)
 		}
 	}
-	build := func() string {
+	return r.cached(&r.insertSome, int(set), func() string {
 		var b strings.Builder
 		b.WriteString("INSERT INTO ")
 		b.WriteString(r.quoted)
@@ -166,11 +169,11 @@ func (r *Repo[T]) insertDefaults(row *T, args []any) (string, []any) {
 		b.WriteString(quotedList(r.writes))
 		b.WriteString(") VALUES (")
 		n := 0
-		for i := range r.writes {
-			if i > 0 {
+		for w := range r.writes {
+			if w > 0 {
 				b.WriteString(", ")
 			}
-			if defaulted[i] {
+			if defaulted(w) {
 				b.WriteString("DEFAULT")
 				continue
 			}
@@ -181,11 +184,7 @@ func (r *Repo[T]) insertDefaults(row *T, args []any) (string, []any) {
 		b.WriteString(")")
 		b.WriteString(r.returning)
 		return b.String()
-	}
-	if len(r.defaults) > 63 {
-		return build(), kept
-	}
-	return r.cached(&r.insertSome, set, build), kept
+	}), kept
 }
 
 // sendInsert sends the round trips of insertStatements. More than one (more than insertBatch
@@ -403,13 +402,15 @@ func (r *Repo[T]) Update(ctx context.Context, db DB, row *T, cols ...Field[T]) e
 	if err := r.writing(db, []*T{row}); err != nil {
 		return &Error{Op: "update", Table: r.table, Key: r.Key(row), Err: err}
 	}
-	st := pipe.Statement{SQL: sql, Args: r.updateArgs(row, sets)}
 	var tag pgconn.CommandTag
-	st.Done = func(t pgconn.CommandTag) error { tag = t; return nil }
-	if r.updReturn != "" {
-		st.Read = r.readUpdated(row)
+	var err error
+	if r.updReturn == "" {
+		tag, err = db.Exec(ctx, sql, r.updateArgs(row, sets)...)
+	} else { // it reads columns back: through pipe, which checks the tag after the rows
+		st := pipe.Statement{SQL: sql, Args: r.updateArgs(row, sets), Read: r.readUpdated(row)}
+		st.Done = func(t pgconn.CommandTag) error { tag = t; return nil }
+		err = pipe.Send(ctx, db, []pipe.Statement{st})
 	}
-	err := pipe.Send(ctx, db, []pipe.Statement{st})
 	if err == nil && tag.RowsAffected() == 0 {
 		err = ErrNotFound
 		if r.version != nil {

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/kinship-go/kinship/internal/pgtest"
 	. "github.com/kinship-go/kinship/internal/testmodel"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
@@ -46,19 +45,13 @@ var (
 )
 
 func storesDB(t *testing.T) (*pgxpool.Pool, *repo.Tracer) {
-	tr := &repo.Tracer{}
-	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
-	for _, s := range []string{
+	return ddlDB(t,
 		`CREATE TABLE stores (id bigserial PRIMARY KEY, name text NOT NULL, manager_id bigint)`,
 		`CREATE TABLE staff (id bigserial PRIMARY KEY, name text NOT NULL, store_id bigint NOT NULL REFERENCES stores)`,
 		`ALTER TABLE stores ADD FOREIGN KEY (manager_id) REFERENCES staff`,
 		`CREATE INDEX ON staff (store_id)`,
 		`CREATE INDEX ON stores (manager_id)`,
-	} {
-		_, err := pool.Exec(context.Background(), s)
-		require.NoError(t, err)
-	}
-	return pool, tr
+	)
 }
 
 func TestCycleBetweenTables(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/kinship-go/kinship/uow"
@@ -51,20 +50,14 @@ var (
 )
 
 func shelvesDB(t *testing.T) (*pgxpool.Pool, *repo.Tracer) {
-	tr := &repo.Tracer{}
-	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
-	for _, s := range []string{
+	return ddlDB(t,
 		`CREATE TABLE shelves (id bigserial PRIMARY KEY, name text NOT NULL, open boolean NOT NULL DEFAULT true,
 			slug text GENERATED ALWAYS AS (lower(name)) STORED, touched timestamptz NOT NULL DEFAULT '2000-01-01')`,
 		`CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := clock_timestamp(); RETURN NEW; END $$`,
 		`CREATE TRIGGER touch BEFORE INSERT OR UPDATE ON shelves FOR EACH ROW EXECUTE FUNCTION touch()`,
 		`CREATE TABLE books (id bigserial PRIMARY KEY, shelf_id bigint NOT NULL REFERENCES shelves, title text NOT NULL, copies integer NOT NULL DEFAULT 1)`,
 		`CREATE INDEX ON books (shelf_id)`,
-	} {
-		_, err := pool.Exec(context.Background(), s)
-		require.NoError(t, err)
-	}
-	return pool, tr
+	)
 }
 
 // The session learns what the database stored in the columns it owns: no UPDATE follows an

@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/loadopts"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
@@ -56,9 +54,7 @@ var (
 func TestTablesInASchema(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tr := &repo.Tracer{}
-	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
-	for _, s := range []string{
+	pool, _ := ddlDB(t,
 		`CREATE SCHEMA billing`,
 		`CREATE TABLE billing.accounts (id bigserial PRIMARY KEY, name text NOT NULL)`,
 		`CREATE TABLE billing.charges (id bigserial PRIMARY KEY, account_id bigint NOT NULL REFERENCES billing.accounts, cents bigint NOT NULL)`,
@@ -67,11 +63,7 @@ func TestTablesInASchema(t *testing.T) {
 		`CREATE TABLE billing.account_labels (account_id bigint REFERENCES billing.accounts, label_id bigint REFERENCES billing.labels, PRIMARY KEY (account_id, label_id))`,
 		`CREATE INDEX ON billing.account_labels (label_id)`,
 		// A table of the same name on the search_path, that nothing may touch.
-		`CREATE TABLE accounts (id bigserial PRIMARY KEY, name text NOT NULL)`,
-	} {
-		_, err := pool.Exec(ctx, s)
-		require.NoError(t, err)
-	}
+		`CREATE TABLE accounts (id bigserial PRIMARY KEY, name text NOT NULL)`)
 	require.NoError(t, BillingModel.Verify(ctx, pool))
 
 	a := &Ledger{Name: "acme", Charges: []*Charge{{Cents: 100}, {Cents: 250}}, Labels: []*Label{{Text: "vip"}}}

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/loadopts"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
@@ -135,10 +133,7 @@ func day(m time.Month, d int) time.Time { return time.Date(2007, m, d, 0, 0, 0, 
 func TestRentalShop(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tr := &repo.Tracer{}
-	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
-	_, err := pool.Exec(ctx, shopDDL)
-	require.NoError(t, err)
+	pool, tr := ddlDB(t, shopDDL)
 	require.NoError(t, ShopModel.Verify(ctx, pool))
 
 	// Films: the database fills rating and rate, computes fulltext, stamps last_update.

@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/kinship-go/kinship/uow"
 	"github.com/stretchr/testify/require"
@@ -35,14 +33,11 @@ var (
 func TestChangeTrackingOfPostgresTypes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tr := &repo.Tracer{}
-	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
-	_, err := pool.Exec(ctx, `CREATE TABLE invoices (id bigserial PRIMARY KEY, total numeric(12, 2) NOT NULL, tags text[], doc jsonb)`)
-	require.NoError(t, err)
+	pool, tr := ddlDB(t, `CREATE TABLE invoices (id bigserial PRIMARY KEY, total numeric(12, 2) NOT NULL, tags text[], doc jsonb)`)
 	in := &Invoice{Total: pgtype.Numeric{Int: big.NewInt(15), Exp: -1, Valid: true}, Tags: []string{"a", "b"}, Doc: json.RawMessage(`{"a": 1}`)}
 	require.NoError(t, Invoices.Insert(ctx, pool, in))
 
-	err = uow.Run(ctx, pool, NoRelations, func(s *uow.Session) error {
+	err := uow.Run(ctx, pool, NoRelations, func(s *uow.Session) error {
 		got, err := Invoices.Get(ctx, s, in.ID)
 		if err != nil {
 			return err
