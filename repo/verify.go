@@ -19,10 +19,11 @@ type Severity uint8
 const (
 	// SeverityError is a mismatch that makes some statement fail, or read or write wrong
 	// values: a missing column, a type that cannot hold the column's values, a NULL that
-	// cannot be scanned, a key that is not the table's key, a foreign key with no index.
+	// cannot be scanned, a key that is not the table's key.
 	SeverityError Severity = iota
 	// SeverityNote is a difference that works today but is a risk: a float64 for a numeric
-	// (digits lost), a nullable Go field for a NOT NULL column, a NOT NULL column Go leaves out.
+	// (digits lost), a nullable Go field for a NOT NULL column, a NOT NULL column Go leaves out,
+	// a foreign key with no index (every load and cascade scans the table: slow, not wrong).
 	SeverityNote
 )
 
@@ -109,29 +110,48 @@ func (e *SchemaError) Is(target error) bool { return target == ErrSchema }
 // check every table of a model and its relations (foreign-key indexes, link tables) in the same
 // one round trip, use uow's Model.Verify.
 func (r *Repo[T]) Verify(ctx context.Context, db DB) error {
-	if err := r.check(ctx, db, "verify"); err != nil {
+	ms, err := r.Mismatches(ctx, db)
+	if err != nil {
 		return err
+	}
+	return failing(ms)
+}
+
+// Mismatches is Verify's check returning every mismatch it finds, notes included (alone, Verify
+// returns them only beside an error): for a start-up log to print the notes as warnings, or a
+// test to assert on. It is nil when the table matches; the cost is Verify's.
+func (r *Repo[T]) Mismatches(ctx context.Context, db DB) ([]Mismatch, error) {
+	if err := r.check(ctx, db, "verify"); err != nil {
+		return nil, err
 	}
 	found, err := catalog.Check(ctx, db, []catalog.Table{r.catalogTable()}, nil)
 	if err != nil {
-		return &Error{Op: "verify", Table: r.table, Err: err}
+		return nil, &Error{Op: "verify", Table: r.table, Err: err}
 	}
-	if !catalog.Errors(found) {
-		return nil
-	}
-	return schemaError(found)
+	return mismatchesOf(found), nil
 }
 
-// schemaError makes the findings a SchemaError.
-func schemaError(found []catalog.Finding) *SchemaError {
-	e := &SchemaError{Mismatches: make([]Mismatch, len(found))}
-	for i, f := range found {
-		e.Mismatches[i] = Mismatch{Table: f.Table, Column: f.Column, Go: f.Go, Database: f.Database, Fix: f.Fix}
-		if f.Note {
-			e.Mismatches[i].Severity = SeverityNote
+// failing returns ms as a [*SchemaError] if one of them is an error (not a note), else nil.
+func failing(ms []Mismatch) error {
+	for _, m := range ms {
+		if m.Severity == SeverityError {
+			return &SchemaError{Mismatches: ms}
 		}
 	}
-	return e
+	return nil
+}
+
+// mismatchesOf makes the catalog check's findings Mismatches.
+func mismatchesOf(found []catalog.Finding) []Mismatch {
+	var ms []Mismatch
+	for _, f := range found {
+		m := Mismatch{Table: f.Table, Column: f.Column, Go: f.Go, Database: f.Database, Fix: f.Fix}
+		if f.Note {
+			m.Severity = SeverityNote
+		}
+		ms = append(ms, m)
+	}
+	return ms
 }
 
 // catalogTable describes the table for the catalog check. Each column's Go type is classified

@@ -34,14 +34,14 @@
 // It reports a table missing from search_path, a column missing, a Go type that cannot hold
 // the column's type (an int32 for text or bigint, an int64 for numeric), a NULL the Go type
 // cannot hold, a key that is not the table's primary key, a generated key the database does not
-// generate, a Version column that is not an integer, and for the relations: a foreign key with
-// no index (the CREATE INDEX to run), a constraint whose ON DELETE contradicts the cascades
+// generate, a Version column that is not an integer, and for the relations: a constraint whose ON DELETE contradicts the cascades
 // (CASCADE or SET NULL under rel.Restrict, anything but CASCADE under rel.PassiveDeletes), a
 // foreign key that orphaning sets NULL on a NOT NULL
 // column, a parent key that is not unique, a FOREIGN KEY constraint that refers elsewhere, a
 // link table or link column missing. The error is a [*repo.SchemaError] matching
 // [repo.ErrSchema]; differences that work but are a risk (a float64 for a numeric, a nullable
-// field for a NOT NULL column, a NOT NULL column Go leaves out) are listed in it as notes, and
+// field for a NOT NULL column, a NOT NULL column Go leaves out, a foreign key with no index, with
+// the CREATE INDEX to run) are listed in it as notes, and
 // alone return nil. Run it at service start-up and in CI, against a database migrated as
 // production is. [repo.Repo.Verify] does the same for one table.
 //

@@ -15,8 +15,8 @@ import (
 // Version column's type), and for each relation
 //
 //   - an index whose first column is the foreign key of a HasMany or HasOne (without one,
-//     every load of the relation and every cascade scans the child table): the fix is the
-//     CREATE INDEX to run;
+//     every load of the relation and every cascade scans the child table): a note, whose fix is
+//     the CREATE INDEX to run;
 //   - a foreign key that may be set NULL (a HasMany or HasOne without rel.DeleteOrphan sets it
 //     NULL when a row leaves its owner) on a NOT NULL column;
 //   - a unique constraint or index over a parent key that is not the primary key;
@@ -32,13 +32,29 @@ import (
 // changes nothing. Run it once at service start-up, before serving, and in CI against a
 // database migrated as production is; a failure to read the catalog is a [*repo.Error].
 func (m *Model) Verify(ctx context.Context, db repo.DB) error {
+	ms, err := m.Mismatches(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, x := range ms {
+		if x.Severity == repo.SeverityError {
+			return &repo.SchemaError{Mismatches: ms}
+		}
+	}
+	return nil
+}
+
+// Mismatches is Verify's check returning every mismatch it finds, notes included (alone, Verify
+// returns them only beside an error): for a start-up log to print the notes as warnings, or a
+// test to assert on. It is nil when the model matches; the cost is Verify's, one round trip.
+func (m *Model) Mismatches(ctx context.Context, db repo.DB) ([]repo.Mismatch, error) {
 	switch {
 	case m == nil || m.byRepo == nil:
-		return fmt.Errorf("uow: Verify of a nil Model: make it with uow.NewModel: %w", repo.ErrInvalid)
+		return nil, fmt.Errorf("uow: Verify of a nil Model: make it with uow.NewModel: %w", repo.ErrInvalid)
 	case ctx == nil:
-		return fmt.Errorf("uow: Verify: nil context: pass context.Background() or the caller's context: %w", repo.ErrInvalid)
+		return nil, fmt.Errorf("uow: Verify: nil context: pass context.Background() or the caller's context: %w", repo.ErrInvalid)
 	case db == nil:
-		return fmt.Errorf("uow: Verify: nil DB: pass a pool, a connection or a transaction: %w", repo.ErrInvalid)
+		return nil, fmt.Errorf("uow: Verify: nil DB: pass a pool, a connection or a transaction: %w", repo.ErrInvalid)
 	}
 	tables := make([]catalog.Table, 0, len(m.tables))
 	for _, t := range m.tables {
@@ -60,17 +76,15 @@ func (m *Model) Verify(ctx context.Context, db repo.DB) error {
 	}
 	found, err := catalog.Check(ctx, db, tables, rels)
 	if err != nil {
-		return &repo.Error{Op: "uow.Verify", Err: err}
+		return nil, &repo.Error{Op: "uow.Verify", Err: err}
 	}
-	if !catalog.Errors(found) {
-		return nil
-	}
-	e := &repo.SchemaError{Mismatches: make([]repo.Mismatch, len(found))}
-	for i, f := range found {
-		e.Mismatches[i] = repo.Mismatch{Table: f.Table, Column: f.Column, Go: f.Go, Database: f.Database, Fix: f.Fix}
+	var ms []repo.Mismatch
+	for _, f := range found {
+		x := repo.Mismatch{Table: f.Table, Column: f.Column, Go: f.Go, Database: f.Database, Fix: f.Fix}
 		if f.Note {
-			e.Mismatches[i].Severity = repo.SeverityNote
+			x.Severity = repo.SeverityNote
 		}
+		ms = append(ms, x)
 	}
-	return e
+	return ms, nil
 }

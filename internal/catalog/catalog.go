@@ -92,16 +92,6 @@ type Finding struct {
 	Fix      string
 }
 
-// Errors reports whether fs holds at least one finding that is not a note.
-func Errors(fs []Finding) bool {
-	for _, f := range fs {
-		if !f.Note {
-			return true
-		}
-	}
-	return false
-}
-
 // query reads, for each table name in $1 (resolved through search_path, as an unqualified name
 // in a statement is), its schema, columns, constraints, indexes and whether a BEFORE INSERT
 // trigger may set its columns. A name that resolves to nothing gives a row with found false.
@@ -120,7 +110,7 @@ SELECT req.name,
 	coalesce((SELECT json_agg(json_build_object(
 			'name', a.attname, 'format', format_type(a.atttypid, a.atttypmod), 'base', bt.typname, 'category', bt.typcategory,
 			'elem', coalesce(et.typname::text, ''), 'elemCategory', coalesce(et.typcategory::text, ''),
-			'notNull', a.attnotnull, 'hasDefault', a.atthasdef, 'identity', a.attidentity <> '', 'generated', a.attgenerated <> '',
+			'notNull', a.attnotnull OR (t.typtype = 'd' AND t.typnotnull), 'hasDefault', a.atthasdef, 'identity', a.attidentity <> '', 'generated', a.attgenerated <> '',
 			'default', coalesce((SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum), ''))
 			ORDER BY a.attnum)
 		FROM pg_attribute a
@@ -184,11 +174,14 @@ type dbColumn struct {
 	Default      string `json:"default"` // the default's expression, as pg_get_expr prints it
 }
 
-// zeroDefault reports whether the column's default is a constant that Go's zero value of the
-// column's type equals (0, false, the empty string, NULL): writing the zero value stores what
-// the default would.
-func (c *dbColumn) zeroDefault() bool {
-	d := c.Default
+// zeroDefault reports whether the column's default is one Go's zero value equals: see ZeroDefault.
+func (c *dbColumn) zeroDefault() bool { return ZeroDefault(c.Default) }
+
+// ZeroDefault reports whether a column default's expression (as pg_get_expr prints it) is a
+// constant that Go's zero value of the column's type equals (0, false, the empty string, NULL):
+// writing the zero value stores what the default would.
+func ZeroDefault(expr string) bool {
+	d := expr
 	if i := strings.Index(d, "::"); i > 0 {
 		d = d[:i] // '':: text, 0::bigint
 	}

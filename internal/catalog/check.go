@@ -186,7 +186,7 @@ func (c *checker) column(t *Table, db *dbTable, col Column) {
 		if label, ok := c.setsNull[[2]string{t.Name, col.Name}]; ok {
 			c.add(Finding{Table: t.Name, Column: col.Name, Go: col.Go.Name + " (nullable), the foreign key of " + label, Database: dc.Format + " NOT NULL",
 				Fix: fmt.Sprintf("a row that leaves its owner in %s has its foreign key set NULL, which the database refuses: ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL, or declare the relation with rel.DeleteOrphan", label, qt, qc)})
-		} else {
+		} else if strings.HasPrefix(col.Go.Name, "*") {
 			c.add(Finding{Note: true, Table: t.Name, Column: col.Name, Go: col.Go.Name + " (nullable)", Database: dc.Format + " NOT NULL",
 				Fix: "a NULL written from Go fails; declare the field not nullable (" + strings.TrimPrefix(col.Go.Name, "*") + ")"})
 		}
@@ -285,7 +285,7 @@ func (c *checker) relation(r Relation) {
 	if child != nil && child.column(r.FK) != nil {
 		// An index on the foreign key, for the children's loads and cascades from the parent.
 		if r.Kind != BelongsTo && !child.leads(r.FK) && c.first("index", r.Child, r.FK) {
-			c.add(Finding{Table: r.Child, Column: r.FK, Go: "the foreign key of " + r.Label, Database: "no index whose first column is " + r.FK,
+			c.add(Finding{Note: true, Table: r.Child, Column: r.FK, Go: "the foreign key of " + r.Label, Database: "no index whose first column is " + r.FK,
 				Fix: fmt.Sprintf("every load of the relation and every cascade from %s scans %s: CREATE INDEX ON %s (%s)", r.Parent, r.Child, sqltext.QuoteTable(r.Child), sqltext.Quote(r.FK))})
 		}
 		// A FOREIGN KEY constraint, if there is one, must refer to the declared key.

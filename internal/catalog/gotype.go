@@ -247,8 +247,12 @@ func fitOf(c Class, t dbType) (fit, string) {
 		case "S", "E", "N":
 			return fits, ""
 		}
-		if t.Base == "uuid" || t.Base == "json" || t.Base == "jsonb" {
-			return fits, ""
+		switch t.Base {
+		case "uuid", "json", "jsonb", "timetz", "xml", "macaddr", "macaddr8", "tsquery":
+			return fits, "" // pgx reads and writes them as text
+		}
+		if t.Category == "C" || t.Category == "U" && !builtinBinary[t.Base] {
+			return fits, "" // a composite, or a type of an extension's: text, which pgx has no codec to refuse
 		}
 	case Bytes:
 		if t.Base == "bytea" || t.Base == "json" || t.Base == "jsonb" || t.Category == "S" {
@@ -329,3 +333,7 @@ func goFor(t dbType) string {
 	}
 	return "a type pgx scans " + t.Format + " into"
 }
+
+// builtinBinary are the user-category types pgx has a binary codec for, which it will not scan
+// into a string.
+var builtinBinary = map[string]bool{"tsvector": true}
