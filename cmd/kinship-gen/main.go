@@ -1,33 +1,3 @@
-// Command kinship-gen writes kinship declarations from a live PostgreSQL schema: per table a
-// struct, its typed columns and its Repo; every one-column foreign key as a pair of relations;
-// and the model that joins them. The files are plain Go that a person then owns and edits:
-//
-//	go run github.com/kinship-go/kinship/cmd/kinship-gen@latest -db "$DATABASE_URL" -schema public -out ./db
-//
-// It reads the catalog in two queries and changes nothing in the database. What it writes:
-//
-//   - A struct per table (partitions left out: the partitioned table's Repo covers them), its
-//     fields named as Go spells them (customer_id → CustomerID), a nullable column a pointer
-//     (unless its type holds NULL itself, as pgtype.Numeric and slices do).
-//   - Per column a declaration: repo.Serial for an integer key the database assigns (identity,
-//     serial), repo.Generated for another key with a default, repo.Key for the rest of a key;
-//     .ReadOnly() for a GENERATED or identity column, .Default() for a column with a default;
-//     repo.Slice for arrays, bytea and json; repo.Numeric for numeric; an enum becomes a Go
-//     string type with a constant per value.
-//   - Per foreign key over one column: a BelongsTo on the table holding it, and on the table
-//     it refers to a HasMany (a HasOne where the foreign key is unique), their cascades taken from
-//     the constraint: ON DELETE CASCADE is rel.Cascade(rel.All, rel.PassiveDeletes); a NOT NULL
-//     foreign key under RESTRICT or NO ACTION is rel.Restrict; a nullable one is set NULL.
-//     A table of two foreign keys that are its key together and nothing else is a link table: a
-//     ManyToMany on each side, and no struct. A foreign key over several columns, or to a table
-//     not generated, is named in the struct's comment with the reason it declares nothing.
-//   - model.go: the uow.Model of every relation; enums.go; with -test, model_test.go, which checks
-//     the model against DATABASE_URL and loads every relation with every strategy.
-//
-// Output is gofmt-ed and the same on every run over an unchanged schema. Each file carries a
-// checksum of what was written: run again, kinship-gen rewrites a file only while it is
-// unchanged, and refuses, before writing anything, when a file was edited (or not written by
-// it), unless -force. A file it wrote once for a table since dropped is removed if unchanged.
 package main
 
 import (
@@ -114,6 +84,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opt.Schemas, opt.Types = schemas, types
 	if opt.Package == "" {
 		opt.Package = packageName(*out)
+	}
+	if err := opt.Check(); err != nil {
+		return err
 	}
 	conn, err := pgx.Connect(ctx, *url)
 	if err != nil {

@@ -190,3 +190,29 @@ func TestBadFlags(t *testing.T) {
 		require.Contains(t, err.Error()+errs.String(), c.want, c.args)
 	}
 }
+
+// TestOptions: -include leaves the other tables out (a foreign key to one of them declares no
+// relation, and says so), -type replaces a type by SQL type or by column, an override that
+// matches nothing is a warning.
+func TestOptions(t *testing.T) {
+	t.Parallel()
+	url, _ := schema(t, "shop")
+	var out, errs bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-db", url, "-dry-run", "-include", "order*,customer*", "-exclude", "billing.*",
+		"-type", "numeric=string", "-type", "orders.note=github.com/example/notes.Note", "-type", "nosuch=int64"}, &out, &errs))
+	got := out.String()
+	var names []string
+	for line := range strings.Lines(got) {
+		if name, ok := strings.CutPrefix(line, "-- "); ok {
+			names = append(names, strings.TrimSuffix(name, " --\n"))
+		}
+	}
+	require.Equal(t, []string{"customers.go", "enums.go", "model.go", "order_lines.go", "orders.go"}, names)
+	require.Contains(t, strings.ReplaceAll(got, "\n// ", " "), "// Foreign key orders_store_id_fkey (store_id) declares no relation: the table it refers to is not generated.")
+	require.Contains(t, got, "\tAmount     string\n")
+	require.Contains(t, got, "\tNote       *notes.Note\n")
+	require.Contains(t, got, "\t\"github.com/example/notes\"\n")
+	require.Contains(t, got, `= repo.Nullable("note", func(o *Order) **notes.Note { return &o.Note })`)
+	require.Contains(t, errs.String(), "kinship-gen: -type nosuch matched no column\n")
+	require.NotContains(t, got, "billing")
+}

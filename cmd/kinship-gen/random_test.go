@@ -258,7 +258,8 @@ func randomSchema(r *rand.Rand, name string) string {
 			}
 		}
 	}
-	// A pure link table between two tables of one-column keys.
+	// A link table between two tables of one-column keys.
+	linkRow := ""
 	if a, c := tables[r.IntN(len(tables))], tables[r.IntN(len(tables))]; len(a.key) == 1 && len(c.key) == 1 && r.IntN(2) == 0 {
 		ta, tc := strings.Fields(a.cols[0].typ)[0], strings.Fields(c.cols[0].typ)[0]
 		if ta == "bigserial" {
@@ -267,8 +268,15 @@ func randomSchema(r *rand.Rand, name string) string {
 		if tc == "bigserial" {
 			tc = "int8"
 		}
-		fmt.Fprintf(&b, "CREATE TABLE %s.%s (l int4, %s %s NOT NULL REFERENCES %s ON DELETE CASCADE, %s %s NOT NULL REFERENCES %s ON DELETE CASCADE, PRIMARY KEY (%s, %s));\nALTER TABLE %s.%s DROP COLUMN l;\n",
-			name, q(a.name+"_"+c.name), q("from_id"), ta, table(a), q("to_id"), tc, table(c), q("from_id"), q("to_id"), name, q(a.name+"_"+c.name))
+		// With a column of its own sometimes: one with a default keeps it a link, one a row
+		// needs makes it a table.
+		extra := []string{"", `, "since" timestamptz NOT NULL DEFAULT now()`, `, "role" text NOT NULL`}[r.IntN(3)]
+		link := q(a.name + "_" + c.name)
+		fmt.Fprintf(&b, "CREATE TABLE %s.%s (l int4, %s %s NOT NULL REFERENCES %s ON DELETE CASCADE, %s %s NOT NULL REFERENCES %s ON DELETE CASCADE%s, PRIMARY KEY (%s, %s));\nALTER TABLE %s.%s DROP COLUMN l;\n",
+			name, link, q("from_id"), ta, table(a), q("to_id"), tc, table(c), extra, q("from_id"), q("to_id"), name, link)
+		if extra == "" || strings.Contains(extra, "since") {
+			linkRow = fmt.Sprintf("INSERT INTO %s.%s (from_id, to_id) VALUES (%s, %s);\n", name, link, value(a.cols[0], 0), value(c.cols[0], 1))
+		}
 	}
 	// Rows: two per table, with every NOT NULL foreign key pointing at the first row of its table,
 	// inserted in one transaction (the deferred keys are checked at COMMIT).
@@ -286,7 +294,7 @@ func randomSchema(r *rand.Rand, name string) string {
 			fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES (%s);\n", table(t), strings.Join(cols, ", "), strings.Join(vals, ", "))
 		}
 	}
-	b.WriteString("COMMIT;\n")
+	b.WriteString(linkRow + "COMMIT;\n")
 	return b.String()
 }
 

@@ -1,6 +1,3 @@
-// Package gen writes kinship declarations — structs, columns, Repos, relations and the model —
-// from a live PostgreSQL catalog. Command kinship-gen fronts it; see its documentation for what
-// it writes and why.
 package gen
 
 import (
@@ -103,32 +100,18 @@ type enum struct {
 // files of the package, in name order, and warnings: what it left out, and overrides that matched
 // nothing.
 func Generate(ctx context.Context, q Querier, opt Options) ([]File, []string, error) {
+	overrides, err := opt.check()
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(opt.Schemas) == 0 {
 		opt.Schemas = []string{"public"}
 	}
 	if opt.Package == "" {
 		opt.Package = "db"
 	}
-	if !isIdent(opt.Package) {
-		return nil, nil, fmt.Errorf("package name %q: not a Go identifier", opt.Package)
-	}
-	for _, p := range append(slices.Clone(opt.Include), opt.Exclude...) {
-		if _, err := path.Match(p, ""); err != nil {
-			return nil, nil, fmt.Errorf("table pattern %q: %w", p, err)
-		}
-	}
-	g := &generator{opt: opt, overrides: map[string]goType{}, used: map[string]bool{}, enums: map[int64]*enum{},
+	g := &generator{opt: opt, overrides: overrides, used: map[string]bool{}, enums: map[int64]*enum{},
 		byOid: map[int64]*table{}, global: namespace{"Model": true}}
-	for k, v := range opt.Types {
-		typ, err := parseType(v)
-		if err != nil {
-			return nil, nil, fmt.Errorf("-type %s=%s: %w", k, v, err)
-		}
-		if base, ok := strings.CutSuffix(k, "[]"); ok {
-			k = "_" + base
-		}
-		g.overrides[k] = typ
-	}
 	dbTables, dbEnums, err := readCatalog(ctx, q, opt.Schemas)
 	if err != nil {
 		return nil, nil, err
@@ -139,8 +122,38 @@ func Generate(ctx context.Context, q Querier, opt Options) ([]File, []string, er
 			g.warnings = append(g.warnings, fmt.Sprintf("-type %s matched no column", k))
 		}
 	}
+	slices.Sort(g.warnings)
 	files, err := g.files()
 	return files, g.warnings, err
+}
+
+// Check reports what is wrong with the options, before any query.
+func (o Options) Check() error {
+	_, err := o.check()
+	return err
+}
+
+func (o Options) check() (map[string]goType, error) {
+	if o.Package != "" && !isIdent(o.Package) {
+		return nil, fmt.Errorf("package name %q: not a Go identifier in lower case", o.Package)
+	}
+	for _, p := range append(slices.Clone(o.Include), o.Exclude...) {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, fmt.Errorf("table pattern %q: %w", p, err)
+		}
+	}
+	overrides := map[string]goType{}
+	for k, v := range o.Types {
+		typ, err := parseType(v)
+		if err != nil {
+			return nil, fmt.Errorf("-type %s=%s: %w", k, v, err)
+		}
+		if base, ok := strings.CutSuffix(k, "[]"); ok {
+			k = "_" + base
+		}
+		overrides[k] = typ
+	}
+	return overrides, nil
 }
 
 func isIdent(s string) bool {
@@ -227,32 +240,49 @@ func (g *generator) plan(dbTables []*dbTable, dbEnums map[int64]*dbEnum) {
 	}
 	g.breakCycles()
 	for _, r := range g.rels {
-		r.varName = g.global.take(r.owner.goName + r.field)
+		// As a column's: Language's LanguageFilms is LanguageFilms, Order's Customer OrderCustomer.
+		v := r.owner.goName + r.field
+		if strings.HasPrefix(r.field, r.owner.goName) {
+			v = r.field
+		}
+		r.varName = g.global.take(v, r.owner.goName+r.field)
 	}
 }
 
-// isLink reports whether a table is a pure link table: two columns, each a foreign key to a
-// generated table's one-column key, unique together, nothing else.
+// isLink reports whether a table is a link table a ManyToMany can stand for: two foreign keys,
+// each to a generated table's one-column key, that are its key (or unique) together; other
+// columns only if a row can do without them (a default, NULL), for the link rows kinship writes
+// hold the two keys alone; and no foreign key of another table refers to it.
 func (g *generator) isLink(t *table) bool {
-	if len(t.db.columns) != 2 {
-		return false
-	}
 	var fks []dbConstraint
 	for _, c := range t.db.cons {
 		if c.Type == "f" {
 			fks = append(fks, c)
 		}
 	}
-	if len(fks) != 2 || !t.db.unique(t.db.columns[0].Name, t.db.columns[1].Name) {
+	if len(fks) != 2 || len(fks[0].Cols) != 1 || len(fks[1].Cols) != 1 || fks[0].Cols[0] == fks[1].Cols[0] ||
+		!t.db.unique(fks[0].Cols[0], fks[1].Cols[0]) {
 		return false
 	}
-	for _, fk := range fks {
-		p := g.byOid[fk.RefTable]
-		if len(fk.Cols) != 1 || p == nil || p == t || !g.keyable(p) || !p.db.unique(fk.RefCols...) {
+	for _, c := range t.db.columns {
+		if c.Name != fks[0].Cols[0] && c.Name != fks[1].Cols[0] && c.NotNull && !c.HasDefault && !c.Identity && !c.Generated {
 			return false
 		}
 	}
-	return fks[0].Cols[0] != fks[1].Cols[0]
+	for _, fk := range fks {
+		p := g.byOid[fk.RefTable]
+		if p == nil || p == t || !g.keyable(p) || !p.db.unique(fk.RefCols...) {
+			return false
+		}
+	}
+	for _, o := range g.tables {
+		for _, c := range o.db.cons {
+			if c.Type == "f" && c.RefTable == t.db.oid {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // keyable reports whether kinship can key the table's rows: a primary key, or a unique
@@ -557,9 +587,14 @@ func (g *generator) manyToMany(l *table) {
 	if ka == nil || kb == nil {
 		return
 	}
-	name := func(owner, other *table, toCol string) string {
+	// A link from a table to itself is named after its columns: a film's Sequels (film_id →
+	// sequel_id), and the other way its SequelOf.
+	name := func(owner, other *table, toCol string, back bool) string {
 		n := plural(other.goName)
-		if owner == other {
+		switch {
+		case owner == other && back:
+			n = camel(trimID(toCol)) + "Of"
+		case owner == other:
 			n = plural(camel(trimID(toCol)))
 		}
 		if owner.fields[n] {
@@ -568,10 +603,22 @@ func (g *generator) manyToMany(l *table) {
 		return owner.fields.take(n)
 	}
 	from, to := fks[0].Cols[0], fks[1].Cols[0]
-	ab := &relation{kind: "ManyToMany", owner: a, other: b, key: ka, fk: kb, through: [3]string{l.sqlName, from, to}, field: name(a, b, to)}
-	ba := &relation{kind: "ManyToMany", owner: b, other: a, key: kb, fk: ka, through: [3]string{l.sqlName, to, from}, field: name(b, a, from)}
+	ab := &relation{kind: "ManyToMany", owner: a, other: b, key: ka, fk: kb, through: [3]string{l.sqlName, from, to}, field: name(a, b, to, false)}
+	ba := &relation{kind: "ManyToMany", owner: b, other: a, key: kb, fk: ka, through: [3]string{l.sqlName, to, from}, field: name(b, a, to, a == b)}
 	other := "%s.%s is the other side; change one side in a session, and the other shows it once reloaded."
 	ab.doc, ba.doc = fmt.Sprintf(other, b.goName, ba.field), fmt.Sprintf(other, a.goName, ab.field)
+	var rest []string
+	for _, c := range l.db.columns {
+		if c.Name != from && c.Name != to {
+			rest = append(rest, c.Name)
+		}
+	}
+	if len(rest) > 0 {
+		more := fmt.Sprintf(" A link row holds the two keys: %s %s left to the database (its default, or NULL); declare %s as a table of its own to reach them.",
+			strings.Join(rest, ", "), map[bool]string{true: "is", false: "are"}[len(rest) == 1], l.sqlName)
+		ab.doc += more
+		ba.doc += more
+	}
 	g.add(ab)
 	g.add(ba)
 }

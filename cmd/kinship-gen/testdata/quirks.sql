@@ -36,6 +36,26 @@ CREATE TABLE profiles (
 -- An int4 key, an int8 foreign key to it: both become int64.
 CREATE TABLE groups (group_id int4 PRIMARY KEY, parent_id int8 REFERENCES groups, name varchar(40) NOT NULL);
 CREATE INDEX ON groups (parent_id);
+-- Two foreign keys that are the key, and a column a row needs: a table of its own, no ManyToMany.
+CREATE TABLE memberships (
+	user_id uuid REFERENCES "user" ON DELETE CASCADE,
+	group_id int4 REFERENCES groups ON DELETE CASCADE,
+	role text NOT NULL,
+	PRIMARY KEY (user_id, group_id)
+);
+CREATE INDEX ON memberships (group_id);
+-- Two foreign keys to one table, and a link table from a table to itself.
+CREATE TABLE languages (language_id serial PRIMARY KEY, name char(20) NOT NULL);
+CREATE TABLE films (
+	film_id serial PRIMARY KEY,
+	language_id int4 NOT NULL REFERENCES languages,
+	original_language_id int4 REFERENCES languages,
+	title text NOT NULL
+);
+CREATE INDEX ON films (language_id);
+CREATE INDEX ON films (original_language_id);
+CREATE TABLE film_sequels (film_id int4 REFERENCES films, sequel_id int4 REFERENCES films, PRIMARY KEY (film_id, sequel_id));
+CREATE INDEX ON film_sequels (sequel_id);
 -- Two tables whose NOT NULL foreign keys refer to each other (deferred): no row can be inserted
 -- first by a flush, so one of the two relations is left out.
 CREATE TABLE a_side (a_id int PRIMARY KEY, b_id int NOT NULL);
@@ -69,6 +89,10 @@ INSERT INTO "OrderLines" VALUES (1, '00000000-0000-0000-0000-000000000001', 3, N
 INSERT INTO profiles (user_id, bio, ip, hours, home, lunch, tz, dur, balance, scores, seen, raw) VALUES
 	('00000000-0000-0000-0000-000000000001', 'hi', '10.0.0.1', '[9,17)', '(1,2)', '12:30', '12:30+01', '1 day', 12.5, '{1.5}', '{2026-01-01T00:00:00Z}', '\x00ff');
 INSERT INTO groups VALUES (1, NULL, 'root'), (2, 1, 'child'), (3, 1, 'other');
+INSERT INTO memberships VALUES ('00000000-0000-0000-0000-000000000001', 2, 'owner');
+INSERT INTO languages (name) VALUES ('English'), ('French');
+INSERT INTO films (language_id, original_language_id, title) VALUES (1, 2, 'Amélie (dubbed)'), (2, NULL, 'Amélie 2'), (1, NULL, 'Alien');
+INSERT INTO film_sequels VALUES (1, 2);
 BEGIN;
 INSERT INTO a_side VALUES (1, 1);
 INSERT INTO b_side VALUES (1, 1);

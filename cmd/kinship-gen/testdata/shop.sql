@@ -50,6 +50,14 @@ CREATE TABLE product_tags (
 	PRIMARY KEY (product_id, tag_id)
 );
 CREATE INDEX ON product_tags (tag_id);
+-- A link table with a column of its own that has a default: still a ManyToMany.
+CREATE TABLE store_products (
+	store_id integer NOT NULL REFERENCES stores ON DELETE CASCADE,
+	product_id bigint NOT NULL REFERENCES products ON DELETE CASCADE,
+	listed_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (store_id, product_id)
+);
+CREATE INDEX ON store_products (product_id);
 
 CREATE TABLE orders (
 	order_id bigserial PRIMARY KEY,
@@ -107,6 +115,7 @@ INSERT INTO customers (email, full_name, tags, prefs) VALUES
 INSERT INTO products (sku, title, price, dims) VALUES ('A-1', 'Red chair', 49.50, '{40,40,90}'), ('B-2', 'Blue table', 120, NULL), ('C-3', 'Lamp', DEFAULT, '{}');
 INSERT INTO tags (label) VALUES ('furniture'), ('light'), ('sale');
 INSERT INTO product_tags VALUES (1, 1), (2, 1), (3, 2), (1, 3);
+INSERT INTO store_products (store_id, product_id) VALUES (1, 1), (1, 2), (2, 1);
 INSERT INTO orders (customer_id, store_id, status, quantity, note) VALUES
 	(1, 1, 'paid', 2, NULL), (1, NULL, 'new', 1, 'call first'), (2, 2, 'in-transit', 3, NULL);
 INSERT INTO order_lines VALUES (1, 1, 'A-1', 49.50), (1, 2, 'C-3', 9.99), (2, 1, 'B-2', 120), (3, 1, 'A-1', 99);
