@@ -515,7 +515,7 @@ func (g *generator) foreignKeys(t *table) {
 		if t.fields[up] {
 			// The foreign key's name is no name for the row (product_sku): the table's.
 			up = p.goName
-			if t.fields[up] {
+			if t.fields[up] || p == t {
 				up = by + p.goName
 			}
 		}
