@@ -11,7 +11,9 @@
 //     (unless its type holds NULL itself, as pgtype.Numeric and slices do).
 //   - Per column a declaration: repo.Serial for an integer key the database assigns (identity,
 //     serial), repo.Generated for another key with a default, repo.Key for the rest of a key;
-//     .ReadOnly() for a GENERATED or identity column, .Default() for a column with a default;
+//     .ReadOnly() for a GENERATED or identity column, .Default() for a column with a default
+//     (a bool, number or text one as a pointer, nil for the default: with DEFAULT true, a bool
+//     field's false would mean "the default" and could never be written, GORM's old trap);
 //     repo.Slice for arrays, bytea and json; repo.Numeric for numeric; an enum becomes a Go
 //     string type with a constant per value.
 //   - Per foreign key over one column: a BelongsTo on the table holding it, and on the table

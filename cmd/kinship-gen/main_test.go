@@ -78,17 +78,10 @@ func TestBuildAndLoad(t *testing.T) {
 	if err != nil {
 		t.Skip("no go command on PATH")
 	}
-	root, err := filepath.Abs("../..")
-	require.NoError(t, err)
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	require.NoError(t, err)
 	for _, name := range schemas {
 		t.Run(name, func(t *testing.T) {
 			url, flags := schema(t, name)
-			dir := t.TempDir()
-			require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/app\n\ngo 1.25.0\n\n"+
-				"require github.com/kinship-go/kinship v0.0.0\n\nreplace github.com/kinship-go/kinship => "+root+"\n"), 0o644))
-			require.NoError(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
+			dir := module(t)
 			var out, errs bytes.Buffer
 			require.NoError(t, run(context.Background(), append([]string{"-db", url, "-out", filepath.Join(dir, "db"), "-test"}, flags...), &out, &errs), errs.String())
 			require.Contains(t, out.String(), "files written, 0 unchanged")
@@ -199,7 +192,8 @@ func TestOptions(t *testing.T) {
 	url, _ := schema(t, "shop")
 	var out, errs bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"-db", url, "-dry-run", "-include", "order*,customer*", "-exclude", "billing.*",
-		"-type", "numeric=string", "-type", "orders.note=github.com/example/notes.Note", "-type", "nosuch=int64"}, &out, &errs))
+		"-type", "numeric=string", "-type", "orders.note=github.com/example/notes.Note", "-type", "nosuch=int64",
+		"-include", "nosuch", "-version", "note,version", "-schema", "public,Public"}, &out, &errs))
 	got := out.String()
 	var names []string
 	for line := range strings.Lines(got) {
@@ -213,6 +207,10 @@ func TestOptions(t *testing.T) {
 	require.Contains(t, got, "\tNote       *notes.Note\n")
 	require.Contains(t, got, "\t\"github.com/example/notes\"\n")
 	require.Contains(t, got, `= repo.Nullable("note", func(o *Order) **notes.Note { return &o.Note })`)
-	require.Contains(t, errs.String(), "kinship-gen: -type nosuch matched no column\n")
+	require.Equal(t, "kinship-gen: -include nosuch matched no table\n"+
+		"kinship-gen: -schema Public: no table in it (names are case-sensitive)\n"+
+		"kinship-gen: -type nosuch matched no column\n"+
+		"kinship-gen: -version note: orders.note is text, not a NOT NULL integer: declared as a plain column\n", errs.String())
+	require.Contains(t, got, `CustomerVersion   = repo.Version("version"`)
 	require.NotContains(t, got, "billing")
 }

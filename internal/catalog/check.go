@@ -330,10 +330,12 @@ func (c *checker) onDelete(r Relation, con dbConstraint) {
 	default:
 		return
 	}
-	c.add(Finding{Table: r.Child, Column: r.FK, Go: r.Label + "'s cascades", Database: fmt.Sprintf("FOREIGN KEY %s … ON DELETE %s", con.Name, actionName(con.OnDelete)), Fix: fix})
+	c.add(Finding{Table: r.Child, Column: r.FK, Go: r.Label + "'s cascades", Database: fmt.Sprintf("FOREIGN KEY %s … ON DELETE %s", con.Name, ActionName(con.OnDelete)), Fix: fix})
 }
 
-func actionName(a string) string {
+// ActionName is the SQL of a constraint's confdeltype: RESTRICT, CASCADE, SET NULL, SET DEFAULT
+// or NO ACTION.
+func ActionName(a string) string {
 	switch a {
 	case "r":
 		return "RESTRICT"

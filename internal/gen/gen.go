@@ -116,10 +116,25 @@ func Generate(ctx context.Context, q Querier, opt Options) ([]File, []string, er
 	if err != nil {
 		return nil, nil, err
 	}
+	for _, sc := range opt.Schemas {
+		if !slices.ContainsFunc(dbTables, func(t *dbTable) bool { return t.schema == sc }) {
+			g.warnings = append(g.warnings, fmt.Sprintf("-schema %s: no table in it (names are case-sensitive)", sc))
+		}
+	}
 	g.plan(dbTables, dbEnums)
 	for k := range g.overrides {
 		if !g.used[k] {
 			g.warnings = append(g.warnings, fmt.Sprintf("-type %s matched no column", k))
+		}
+	}
+	for _, v := range opt.Version {
+		if !g.used["-version "+v] {
+			g.warnings = append(g.warnings, fmt.Sprintf("-version %s matched no column", v))
+		}
+	}
+	for _, p := range opt.Include {
+		if !g.used["-include "+p] {
+			g.warnings = append(g.warnings, fmt.Sprintf("-include %s matched no table", p))
 		}
 	}
 	slices.Sort(g.warnings)
@@ -162,18 +177,19 @@ func isIdent(s string) bool {
 
 // included reports whether the options take the table.
 func (g *generator) included(t *dbTable) bool {
-	match := func(patterns []string) bool {
+	match := func(flag string, patterns []string) bool {
+		found := false
 		for _, p := range patterns {
-			if ok, _ := path.Match(p, t.name); ok {
-				return true
-			}
-			if ok, _ := path.Match(p, t.schema+"."+t.name); ok {
-				return true
+			a, _ := path.Match(p, t.name)
+			b, _ := path.Match(p, t.schema+"."+t.name)
+			if a || b {
+				g.used[flag+p], found = true, true
 			}
 		}
-		return false
+		return found
 	}
-	return (len(g.opt.Include) == 0 || match(g.opt.Include)) && !match(g.opt.Exclude)
+	in := len(g.opt.Include) == 0 || match("-include ", g.opt.Include)
+	return !match("-exclude ", g.opt.Exclude) && in
 }
 
 func (g *generator) plan(dbTables []*dbTable, dbEnums map[int64]*dbEnum) {
@@ -391,6 +407,10 @@ func (g *generator) columns(t *table) {
 			c.kind = "Key"
 		case slices.Contains(g.opt.Version, dc.Name) && typ.width > 0 && dc.NotNull:
 			c.kind = "Version"
+			g.used["-version "+dc.Name] = true
+		case slices.Contains(g.opt.Version, dc.Name):
+			g.warnings = append(g.warnings, fmt.Sprintf("-version %s: %s.%s is %s, not a NOT NULL integer: declared as a plain column", dc.Name, t.sqlName, dc.Name, dc.Format))
+			g.used["-version "+dc.Name] = true
 		case dc.Generated || dc.Identity:
 			c.option = ".ReadOnly()"
 		case dc.HasDefault && !(dc.NotNull && catalog.ZeroDefault(dc.Default)):
@@ -399,9 +419,22 @@ func (g *generator) columns(t *table) {
 		if inKey {
 			c.nullable = false
 		}
+		emptyLabel := dc.BaseKind == "e" && slices.Contains(g.enums[dc.BaseOid].db.labels, "")
+		if c.option == ".Default()" && !c.nullable && (zeroIsAValue[typ.name] || emptyLabel && !c.override) {
+			// DEFAULT true on a bool: with a bool field, false would read as "leave it to the
+			// default" and could never be written (GORM's trap; EF Core scaffolds bool? for it).
+			// A pointer says it: nil is the default, false is false.
+			c.nullable = true
+		}
 		t.cols = append(t.cols, c)
 	}
 }
+
+// zeroIsAValue are the types whose zero value is one a row may mean (false, 0, ""), unlike
+// a zero time, a nil slice or an invalid pgtype.Numeric: a column of one with a default gets a
+// pointer, nil for the default.
+var zeroIsAValue = map[string]bool{"bool": true, "int16": true, "int32": true, "int64": true, "uint32": true,
+	"float32": true, "float64": true, "string": true}
 
 func (g *generator) overrideOf(t *dbTable, c *dbColumn) (goType, bool) {
 	for _, k := range []string{t.schema + "." + t.name + "." + c.Name, t.name + "." + c.Name, c.Type, c.Base} {
@@ -538,9 +571,9 @@ func (g *generator) foreignKeys(t *table) {
 			inverse.doc = fmt.Sprintf("ON DELETE CASCADE: deleting %s deletes its %s rows (the database does, for rows the session has not loaded).", article(p.goName), t.sqlName)
 		case fk.db.NotNull && (con.OnDelete == "a" || con.OnDelete == "r"):
 			inverse.cascade = "rel.Cascade(rel.SaveUpdate, rel.Restrict)"
-			inverse.doc = fmt.Sprintf("%s cannot be NULL and the foreign key has ON DELETE %s: deleting %s that still has %s rows is refused (uow.ErrRestricted).", fk.db.Name, action(con.OnDelete), article(p.goName), t.sqlName)
+			inverse.doc = fmt.Sprintf("%s cannot be NULL and the foreign key has ON DELETE %s: deleting %s that still has %s rows is refused (uow.ErrRestricted).", fk.db.Name, catalog.ActionName(con.OnDelete), article(p.goName), t.sqlName)
 		case fk.db.NotNull:
-			belongs.doc = fmt.Sprintf("No inverse on %s: %s cannot be NULL, and ON DELETE %s is neither a cascade nor a refusal a session can apply.", p.goName, fk.db.Name, action(con.OnDelete))
+			belongs.doc = fmt.Sprintf("No inverse on %s: %s cannot be NULL, and ON DELETE %s is neither a cascade nor a refusal a session can apply.", p.goName, fk.db.Name, catalog.ActionName(con.OnDelete))
 			belongs.inverseOf = nil
 		default:
 			inverse.doc = fmt.Sprintf("%s taken out of the collection, or whose %s is deleted, stays, with %s set NULL; add rel.DeleteOrphan to delete it instead.", article(t.goName), p.goName, fk.db.Name)
@@ -552,20 +585,6 @@ func (g *generator) foreignKeys(t *table) {
 		}
 		g.add(belongs)
 	}
-}
-
-func action(a string) string {
-	switch a {
-	case "r":
-		return "RESTRICT"
-	case "c":
-		return "CASCADE"
-	case "n":
-		return "SET NULL"
-	case "d":
-		return "SET DEFAULT"
-	}
-	return "NO ACTION"
 }
 
 func (g *generator) add(r *relation) {

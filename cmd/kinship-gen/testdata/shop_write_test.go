@@ -53,6 +53,8 @@ func TestWrite(t *testing.T) {
 		t.Errorf("keys: order %+v, line %+v", order, order.OrderLines[1])
 	case order.Status != OrderStatusNew || order.PlacedOn.IsZero() || dee.CreatedAt.IsZero() || !lamp.Price.Valid:
 		t.Errorf("defaults not read back: %+v, %+v, %+v", order, dee, lamp)
+	case eve.Active == nil || !*eve.Active:
+		t.Errorf("DEFAULT true not read back: %+v", eve)
 	case eve.StoreID != west.StoreID || west.ManagerID == nil || *west.ManagerID != eve.StaffID:
 		t.Errorf("cycle: store %+v, staff %+v", west, eve)
 	case lamp.Search.String() == "":
