@@ -219,7 +219,7 @@ func randomSchema(r *rand.Rand, name string) string {
 				continue
 			}
 			for j := range p.cols {
-				if p.cols[j].unique && r.IntN(2) == 0 {
+				if p.cols[j].unique && p.cols[j].notNull && r.IntN(2) == 0 { // a key of every row
 					ref = &p.cols[j]
 				}
 			}
