@@ -97,6 +97,7 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "bench: setup runs without CHECKPOINT: %v\n", err)
 	}
 	defer closeSchemaPools() // before the pool they were configured from, and the database
+	defer closeDelayed()     // after the database/sql handles, some of which go through their proxies
 	defer closeSQLDBs()
 	return m.Run()
 }

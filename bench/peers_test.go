@@ -230,6 +230,9 @@ type workload struct {
 	setup func() int64
 	// check checks what the peer did, after the timed loop.
 	check func(b *testing.B, p peer, db *pgxpool.Pool)
+	// via, if not nil, returns the pool the peer works through instead of the workload's own
+	// (one on the same database through a delaying proxy: BenchmarkLatency).
+	via func(tb testing.TB, db *pgxpool.Pool) *pgxpool.Pool
 }
 
 // run runs w as sub-benchmark impl=<name> for every peer that runs its kind, timing and counting round
@@ -243,6 +246,9 @@ func (w workload) run(b *testing.B) {
 		}
 		b.Run("impl="+pe.name, func(b *testing.B) {
 			db := w.data(b)
+			if w.via != nil {
+				db = w.via(b, db)
+			}
 			p := peerOn(b, db, pe.name, pe.open)
 			if err := w.op(p); errors.Is(err, errUnsupported) {
 				b.Skip(err)
@@ -270,31 +276,41 @@ func (w workload) run(b *testing.B) {
 }
 
 // BenchmarkPeers: see the comment at the top of this file.
-func BenchmarkPeers(b *testing.B) {
+func BenchmarkPeers(b *testing.B) { peerWorkloads(b, nil, func(string) bool { return true }) }
+
+// peerWorkloads runs the workloads whose names keep takes, each peer working through via's
+// pool (see workload.via).
+func peerWorkloads(b *testing.B, via func(testing.TB, *pgxpool.Pool) *pgxpool.Pool, keep func(name string) bool) {
 	ctx := context.Background()
 	emptied := func(b *testing.B) *pgxpool.Pool { reset(b); return pool }
+	run := func(name string, w workload) {
+		if keep(name) {
+			w.via = via
+			b.Run(name, w.run)
+		}
+	}
 
 	// The five operations. Each sub-benchmark starts on an empty or freshly seeded table.
-	b.Run("Insert", workload{
+	run("Insert", workload{
 		kind:  opsWork,
 		data:  emptied,
 		op:    func(p peer) error { return p.Insert(ctx) },
 		check: func(b *testing.B, p peer, _ *pgxpool.Pool) { checkInserted(b, b.N+1, p.Models()...) },
-	}.run)
-	b.Run("InsertMulti", workload{
+	})
+	run("InsertMulti", workload{
 		kind:  opsWork,
 		data:  emptied,
 		op:    func(p peer) error { return p.InsertMulti(ctx, multi) },
 		check: func(b *testing.B, p peer, _ *pgxpool.Pool) { checkInserted(b, (b.N+1)*multi, p.Models()...) },
-	}.run)
+	})
 	var row *Model
-	b.Run("Update", workload{
+	run("Update", workload{
 		kind:  opsWork,
 		data:  func(b *testing.B) *pgxpool.Pool { row = seed(b)[0]; return pool },
 		op:    func(p peer) error { row.Counter++; return p.Update(ctx, row) },
 		check: func(b *testing.B, _ peer, _ *pgxpool.Pool) { checkRow(b, row) },
-	}.run)
-	b.Run("Read", workload{
+	})
+	run("Read", workload{
 		kind: opsWork,
 		data: func(b *testing.B) *pgxpool.Pool { row = seed(b)[multi/2]; return pool },
 		op:   func(p peer) error { return p.Read(ctx, row.Id) },
@@ -303,8 +319,8 @@ func BenchmarkPeers(b *testing.B) {
 				b.Fatalf("read %v, want %+v", got, *row)
 			}
 		},
-	}.run)
-	b.Run("ReadSlice", workload{
+	})
+	run("ReadSlice", workload{
 		kind: opsWork,
 		data: func(b *testing.B) *pgxpool.Pool { seed(b); return pool },
 		op:   func(p peer) error { return p.ReadSlice(ctx, multi) },
@@ -312,12 +328,12 @@ func BenchmarkPeers(b *testing.B) {
 			got := p.Models()
 			checkSlice(b, len(got), func(i int) Model { return *got[i] })
 		},
-	}.run)
+	})
 
 	// The loads.
 	load := func(name string, m int, sh loadShape) {
 		var want graphSum
-		b.Run("Load/"+name, workload{
+		run("Load/"+name, workload{
 			kind: loadWork,
 			data: func(b *testing.B) *pgxpool.Pool {
 				db := loadData(b, m)
@@ -331,7 +347,7 @@ func BenchmarkPeers(b *testing.B) {
 				}
 				checkLoaded(b, want, sh, p.Companies())
 			},
-		}.run)
+		})
 	}
 	for _, n := range loadParents {
 		for _, m := range loadChildren {
@@ -343,26 +359,26 @@ func BenchmarkPeers(b *testing.B) {
 	load("parents=100/children=100/top=3", 100, loadShape{n: 100, top: 3})
 
 	// The flushes, each in a transaction of its own.
-	b.Run("Flush/Insert", workload{
+	run("Flush/Insert", workload{
 		kind:  flushWork,
 		data:  func(b *testing.B) *pgxpool.Pool { return flushDB(b) },
 		op:    func(p peer) error { return p.InsertGraph(ctx) },
 		check: func(b *testing.B, p peer, db *pgxpool.Pool) { checkInsertedCompany(b, db, b.N+1, p.Graph()) },
-	}.run)
+	})
 	var c *Company
-	b.Run("Flush/Update", workload{
+	run("Flush/Update", workload{
 		kind: flushWork,
 		data: func(b *testing.B) *pgxpool.Pool { db := flushDB(b); c = raised(b, db); return db },
 		op:   func(p peer) error { return p.Raise(ctx, c.ID) },
 		check: func(b *testing.B, _ peer, db *pgxpool.Pool) {
 			checkEmployees(b, db, c, func(e *Employee) int32 { return e.Salary + int32(b.N) + 1 })
 		},
-	}.run)
+	})
 	var (
 		d        *doomed
 		deleting *testing.B // the sub-benchmark, whose timer d.next stops while it seeds
 	)
-	b.Run("Flush/Delete", workload{
+	run("Flush/Delete", workload{
 		kind: deleteWork,
 		data: func(b *testing.B) *pgxpool.Pool {
 			deleting = b
@@ -373,5 +389,5 @@ func BenchmarkPeers(b *testing.B) {
 		op:    func(p peer) error { return p.DeleteGraph(ctx, d.next(deleting, true)) },
 		setup: func() int64 { return d.seeded },
 		check: func(b *testing.B, _ peer, _ *pgxpool.Pool) { d.check(b) },
-	}.run)
+	})
 }

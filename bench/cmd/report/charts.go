@@ -6,7 +6,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -58,7 +60,62 @@ func writeCharts(rs *results, dir string) error {
 			return fmt.Errorf("%s: %w", c.file, err)
 		}
 	}
-	return perChildChart(rs, filepath.Join(dir, "perchild.svg"))
+	if err := perChildChart(rs, filepath.Join(dir, "perchild.svg")); err != nil {
+		return err
+	}
+	for _, g := range append(loads, flush...) {
+		if err := latencyChart(rs, g, dir); err != nil {
+			return fmt.Errorf("latency of %s: %w", g.workload, err)
+		}
+	}
+	return nil
+}
+
+// latencyRE reads BenchmarkLatency's workload names: rtt=<d>/<workload>.
+var latencyRE = regexp.MustCompile(`^rtt=([^/]+)/(.+)$`)
+
+// latencyChart draws, for one workload that BenchmarkLatency ran, each peer's time against the
+// round-trip time to the server: a line's slope is the peer's round trips. It writes
+// latency-<label>.svg (latency-100x10.svg), or nothing if there are no results.
+func latencyChart(rs *results, g group, dir string) error {
+	p, legend := plot.New(), newLegend()
+	p.Title.Text = "Time against round-trip time: " + g.label
+	p.X.Label.Text = "round-trip time to the server (ms)"
+	p.Y.Label.Text = "ms per op (lower is better)"
+	drawn := false
+	for _, im := range rs.impls {
+		var xys plotter.XYs
+		for _, wl := range rs.workloads {
+			m := latencyRE.FindStringSubmatch(wl)
+			if m == nil || m[2] != g.workload {
+				continue
+			}
+			rtt, err := time.ParseDuration(m[1])
+			if err != nil {
+				return err
+			}
+			if v := rs.cells[cellKey{wl, im}].median(timeUnit); v > 0 {
+				xys = append(xys, plotter.XY{X: rtt.Seconds() * 1e3, Y: v * 1e3})
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		drawn = true
+		if err := addLine(p, &legend, im, xys); err != nil {
+			return err
+		}
+	}
+	if !drawn {
+		return nil
+	}
+	p.Y.Min = 0
+	p.Add(plotter.NewGrid())
+	// "100 × 10 × 5" → 100x10x5, "insert 1 + 100" → insert-1-100.
+	name := strings.Join(strings.FieldsFunc(strings.ReplaceAll(strings.ToLower(g.label), " × ", "x"), func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < '0' || r > '9')
+	}), "-")
+	return save(p, legend, 7*vg.Inch, 5*vg.Inch, filepath.Join(dir, "latency-"+name+".svg"))
 }
 
 // ratioChart draws a bar per peer in each group: its median time divided by pgx's.
@@ -121,6 +178,7 @@ func perChildChart(rs *results, file string) error {
 	p.Y.Label.Text = "ns per employee row (lower is better)"
 	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	drawn := false
 	for _, im := range rs.impls {
 		var xys plotter.XYs
 		for _, n := range []float64{10, 100, 1000} {
@@ -132,20 +190,13 @@ func perChildChart(rs *results, file string) error {
 		if len(xys) == 0 {
 			continue
 		}
-		line, points, err := plotter.NewLinePoints(xys)
-		if err != nil {
+		drawn = true
+		if err := addLine(p, &legend, im, xys); err != nil {
 			return err
 		}
-		line.Color, points.Color = colors[im], colors[im]
-		line.Width = vg.Points(1.5)
-		if strings.HasPrefix(im, "kinship") {
-			points.Shape = draw.CircleGlyph{}
-		} else {
-			line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
-			points.Shape = draw.BoxGlyph{}
-		}
-		p.Add(line, points)
-		legend.Add(im, line, points)
+	}
+	if !drawn {
+		return nil // no BenchmarkPeers results of these loads
 	}
 	p.Add(plotter.NewGrid())
 	if p.Y.Max > 0 {
@@ -153,6 +204,26 @@ func perChildChart(rs *results, file string) error {
 		p.Y.Max *= 1.5
 	}
 	return save(p, legend, 7*vg.Inch, 5*vg.Inch, file)
+}
+
+// addLine adds peer im's line through xys to p and legend: solid with circles for kinship,
+// dashed with boxes for the others.
+func addLine(p *plot.Plot, legend *plot.Legend, im string, xys plotter.XYs) error {
+	line, points, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		return err
+	}
+	line.Color, points.Color = colors[im], colors[im]
+	line.Width = vg.Points(1.5)
+	if strings.HasPrefix(im, "kinship") {
+		points.Shape = draw.CircleGlyph{}
+	} else {
+		line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+		points.Shape = draw.BoxGlyph{}
+	}
+	p.Add(line, points)
+	legend.Add(im, line, points)
+	return nil
 }
 
 // alsoPNG is whether save also writes each chart as a PNG image beside its SVG (-png).

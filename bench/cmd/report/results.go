@@ -44,8 +44,10 @@ func (c *cell) median(unit string) float64 {
 	return s.Center
 }
 
-// A name is BenchmarkPeers/<workload>/impl=<peer>-<GOMAXPROCS>; benchfmt drops "Benchmark".
-var nameRE = regexp.MustCompile(`^(?:Benchmark)?Peers/(.+)/impl=([a-z]+(?:-[a-z]+)*)(?:-\d+)?$`)
+// A name is BenchmarkPeers/<workload>/impl=<peer>-<GOMAXPROCS>, or BenchmarkLatency/rtt=<d>/
+// <workload>/impl=<peer>-<GOMAXPROCS>, whose workload is then rtt=<d>/<workload>; benchfmt drops
+// "Benchmark".
+var nameRE = regexp.MustCompile(`^(?:Benchmark)?(?:Peers|Latency)/(.+)/impl=([a-z]+(?:-[a-z]+)*)(?:-\d+)?$`)
 
 // readResults reads the benchmark output in file.
 func readResults(file string) (*results, error) {
@@ -101,7 +103,7 @@ func readResults(file string) (*results, error) {
 	}
 	slices.SortStableFunc(rs.impls, func(a, b string) int { return rank(a) - rank(b) })
 	if len(rs.cells) == 0 {
-		return nil, fmt.Errorf("%s: no BenchmarkPeers results", file)
+		return nil, fmt.Errorf("%s: no BenchmarkPeers or BenchmarkLatency results", file)
 	}
 	return rs, nil
 }
