@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // schemas are the databases of testdata: each NAME.sql creates one, and its first line holds the
 // flags kinship-gen is run with on it.
-var schemas = []string{"shop", "quirks"}
+var schemas = []string{"shop", "quirks", "dvdrental"}
 
 // schema creates a database holding testdata/name.sql and returns its URL and the file's flags.
 func schema(t *testing.T, name string) (url string, flags []string) {
@@ -121,6 +121,11 @@ var expectLoads = map[string][]string{
 		"3 staff rows, 2 staff rows",   // StaffReportsToStaff
 		"3 stores rows, 2 with their staff row",
 		"3 payments rows, 3 with their orders row",
+	},
+	"dvdrental": {
+		"3 film rows, 3 actor rows",     // FilmActors, through film_actor
+		"3 customer rows, 3 rental rows", // CustomerRentals
+		"3 payment rows, 3 with their rental row",
 	},
 	"quirks": {
 		"2 user rows, 1 with their profiles row",

@@ -44,6 +44,7 @@ type generator struct {
 	tables    []*table
 	byOid     map[int64]*table
 	global    namespace
+	edges     map[*table][]*fkEdge // the foreign keys that declare relations, by the table holding them
 	rels      []*relation
 	skipped   []string // tables left out, and why
 	warnings  []string
@@ -246,6 +247,7 @@ func (g *generator) plan(dbTables []*dbTable, dbEnums map[int64]*dbEnum) {
 		}
 	}
 	g.unifyKeys()
+	g.relatable()
 	// Relations.
 	for _, t := range g.tables {
 		if t.link {
@@ -254,7 +256,6 @@ func (g *generator) plan(dbTables []*dbTable, dbEnums map[int64]*dbEnum) {
 			g.foreignKeys(t)
 		}
 	}
-	g.breakCycles()
 	for _, r := range g.rels {
 		// As a column's: Language's LanguageFilms is LanguageFilms, Order's Customer OrderCustomer.
 		v := r.owner.goName + r.field
@@ -502,44 +503,69 @@ func (g *generator) unifyKeys() {
 	}
 }
 
+// fkEdge is a one-column foreign key that declares relations: from table child to parent.
+type fkEdge struct {
+	con           dbConstraint
+	child, parent *table
+	fk, key       *column
+}
+
+// relatable finds each table's foreign keys that can declare relations (into g.edges), and
+// notes on the table why each other one declares none; then it breaks the cycles of NOT NULL
+// foreign keys among them. It runs before any relation's field is named, so that a relation left
+// out leaves no trace in the names.
+func (g *generator) relatable() {
+	g.edges = map[*table][]*fkEdge{}
+	for _, t := range g.tables {
+		if !t.generated() {
+			continue
+		}
+		for _, con := range t.db.cons {
+			if con.Type != "f" {
+				continue
+			}
+			p := g.byOid[con.RefTable]
+			why := ""
+			switch {
+			case len(con.Cols) != 1:
+				why = fmt.Sprintf("it joins on %d columns, and kinship's relations join on one", len(con.Cols))
+			case p == nil:
+				why = "the table it refers to is not generated"
+			case !p.generated():
+				why = fmt.Sprintf("%s has no struct", p.sqlName)
+			}
+			var fk, key *column
+			if why == "" {
+				fk, key = t.column(con.Cols[0]), p.column(con.RefCols[0])
+				switch {
+				case fk == nil || key == nil:
+					why = "a column of it is left out"
+				case fk.typ.name != key.typ.name:
+					why = fmt.Sprintf("its Go type %s differs from %s's %s", fk.typ.name, key.db.Name, key.typ.name)
+				}
+			}
+			if why != "" {
+				t.notes = append(t.notes, fmt.Sprintf("Foreign key %s (%s) declares no relation: %s.", con.Name, strings.Join(con.Cols, ", "), why))
+				continue
+			}
+			g.edges[t] = append(g.edges[t], &fkEdge{con: con, child: t, parent: p, fk: fk, key: key})
+		}
+	}
+	g.breakCycles()
+}
+
 // foreignKeys declares a table's one-column foreign keys as relations: a BelongsTo on the
 // table, and its inverse (HasMany, or HasOne where the foreign key is unique) on the table it
 // refers to.
 func (g *generator) foreignKeys(t *table) {
-	for _, con := range t.db.cons {
-		if con.Type != "f" {
-			continue
-		}
-		p := g.byOid[con.RefTable]
-		say := func(why string) {
-			t.notes = append(t.notes, fmt.Sprintf("Foreign key %s (%s) declares no relation: %s.", con.Name, strings.Join(con.Cols, ", "), why))
-		}
-		switch {
-		case len(con.Cols) != 1:
-			say(fmt.Sprintf("it joins on %d columns, and kinship's relations join on one", len(con.Cols)))
-			continue
-		case p == nil:
-			say("the table it refers to is not generated")
-			continue
-		case !p.generated():
-			say(fmt.Sprintf("%s has no struct", p.sqlName))
-			continue
-		}
-		fk, key := t.column(con.Cols[0]), p.column(con.RefCols[0])
-		switch {
-		case fk == nil || key == nil:
-			say("a column of it is left out")
-			continue
-		case fk.typ.name != key.typ.name:
-			say(fmt.Sprintf("its Go type %s differs from %s's %s", fk.typ.name, key.db.Name, key.typ.name))
-			continue
-		}
+	for _, e := range g.edges[t] {
+		con, p, fk, key := e.con, e.parent, e.fk, e.key
 		// Names: the BelongsTo after the foreign key (customer_id → Customer); the inverse after
 		// the rows, prefixed by the foreign key where one name would not tell them apart (two
 		// foreign keys to one table, or to its own).
 		many := 0
-		for _, o := range t.db.cons {
-			if o.Type == "f" && o.RefTable == con.RefTable {
+		for _, o := range g.edges[t] {
+			if o.parent == p {
 				many++
 			}
 		}
@@ -643,58 +669,52 @@ func (g *generator) manyToMany(l *table) {
 }
 
 // breakCycles drops, from each cycle of tables whose foreign keys are all NOT NULL (no row of
-// theirs could be inserted first, and uow.NewModel refuses it), the relations of one foreign key:
-// the last of the cycle in catalog order.
+// theirs could be inserted first, and uow.NewModel refuses it), one foreign key: the last of the
+// cycle in catalog order.
 func (g *generator) breakCycles() {
 	for {
-		edges := map[*table][]*relation{}
-		for _, r := range g.rels {
-			if r.kind == "BelongsTo" && r.owner != r.other && r.fk.db.NotNull {
-				edges[r.owner] = append(edges[r.owner], r)
+		notNull := map[*table][]*fkEdge{}
+		for _, t := range g.tables {
+			for _, e := range g.edges[t] {
+				if e.parent != t && e.fk.db.NotNull {
+					notNull[t] = append(notNull[t], e)
+				}
 			}
 		}
-		cycle := findCycle(g.tables, edges)
+		cycle := findCycle(g.tables, notNull)
 		if cycle == nil {
 			return
 		}
 		last := cycle[len(cycle)-1]
 		var names []string
-		for _, r := range cycle {
-			names = append(names, r.owner.sqlName)
+		for _, e := range cycle {
+			names = append(names, e.child.sqlName)
 		}
-		last.owner.notes = append(last.owner.notes, fmt.Sprintf("Foreign key %s declares no relation: the tables %s → %s refer to each other through NOT NULL foreign keys, so no row of theirs can be inserted first without a deferred constraint; kinship's flush needs one of them nullable.", last.fk.db.Name, strings.Join(names, " → "), cycle[0].owner.sqlName))
-		g.drop(last)
-		if last.inverseOf != nil {
-			g.drop(last.inverseOf)
-		}
+		last.child.notes = append(last.child.notes, fmt.Sprintf("Foreign key %s (%s) declares no relation: the tables %s → %s refer to each other through NOT NULL foreign keys, so no row of theirs can be inserted first without a deferred constraint; kinship's flush needs one of them nullable.",
+			last.con.Name, last.fk.db.Name, strings.Join(names, " → "), cycle[0].child.sqlName))
+		g.edges[last.child] = slices.DeleteFunc(g.edges[last.child], func(e *fkEdge) bool { return e == last })
 	}
 }
 
-func (g *generator) drop(r *relation) {
-	g.rels = slices.DeleteFunc(g.rels, func(x *relation) bool { return x == r })
-	r.owner.rels = slices.DeleteFunc(r.owner.rels, func(x *relation) bool { return x == r })
-	delete(r.owner.fields, r.field)
-}
-
-// findCycle returns the relations of a cycle in the graph, in order, or nil.
-func findCycle(tables []*table, edges map[*table][]*relation) []*relation {
+// findCycle returns the foreign keys of a cycle in the graph, in order, or nil.
+func findCycle(tables []*table, edges map[*table][]*fkEdge) []*fkEdge {
 	state := map[*table]int{} // 1 on the path, 2 done
-	var path []*relation
-	var visit func(t *table) []*relation
-	visit = func(t *table) []*relation {
+	var path []*fkEdge
+	var visit func(t *table) []*fkEdge
+	visit = func(t *table) []*fkEdge {
 		state[t] = 1
-		for _, r := range edges[t] {
-			switch state[r.other] {
+		for _, e := range edges[t] {
+			switch state[e.parent] {
 			case 1:
 				for i, x := range path {
-					if x.owner == r.other {
-						return append(slices.Clone(path[i:]), r)
+					if x.child == e.parent {
+						return append(slices.Clone(path[i:]), e)
 					}
 				}
-				return []*relation{r}
+				return []*fkEdge{e}
 			case 0:
-				path = append(path, r)
-				if c := visit(r.other); c != nil {
+				path = append(path, e)
+				if c := visit(e.parent); c != nil {
 					return c
 				}
 				path = path[:len(path)-1]
