@@ -123,7 +123,7 @@ var expectLoads = map[string][]string{
 		"3 payments rows, 3 with their orders row",
 	},
 	"dvdrental": {
-		"3 film rows, 3 actor rows",     // FilmActors, through film_actor
+		"3 film rows, 3 actor rows",      // FilmActors, through film_actor
 		"3 customer rows, 3 rental rows", // CustomerRentals
 		"3 payment rows, 3 with their rental row",
 	},
