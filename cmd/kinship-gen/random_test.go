@@ -119,7 +119,7 @@ var columnTypes = []struct{ typ, value, def string }{
 	{"bool", "true", "true"}, {"numeric(8,2)", "1.50", "9.99"}, {"float8", "2.5", "0"}, {"date", "'2026-01-02'", "current_date"},
 	{"timestamptz", "'2026-01-02T03:04:05Z'", "now()"}, {"jsonb", `'{"a": 1}'`, `'{}'`}, {"bytea", `'\x01'`, `'\x00'`},
 	{"text[]", "'{a,b}'", "'{}'"}, {"int4[]", "'{1,2}'", "'{}'"}, {"uuid", "'00000000-0000-0000-0000-000000000009'", "gen_random_uuid()"},
-	{"interval", "'1 day'", "'1 hour'"}, {"inet", "'10.0.0.1'", "'127.0.0.1'"}, {"%s.mood", "'b'", "'a'"}, {"%s.posint", "3", "1"},
+	{"interval", "'1 day'", "'1 hour'"}, {"tsvector", "'a b'", "'x'"}, {"inet", "'10.0.0.1'", "'127.0.0.1'"}, {"%s.mood", "'b'", "'a'"}, {"%s.posint", "3", "1"},
 }
 
 // randomSchema draws a schema named name: its types, tables, foreign keys and rows.

@@ -230,7 +230,7 @@ func (c *column) declaration(t *table, x string) string {
 	case c.typ.decl == declNumeric:
 		d = fmt.Sprintf("repo.Numeric(%s, func(%s *%s) *pgtype.Numeric { return &%s.%s })", name, x, t.goName, x, c.field)
 	case c.typ.decl == declFunc:
-		d = fmt.Sprintf("repo.ColFunc(%s, %s, func(a, b %s) bool { return a.String() == b.String() }, nil)", name, get, c.typ.name)
+		d = fmt.Sprintf("repo.ColFunc(%s, %s, equalTSVector, cloneTSVector)", name, get) // helpers in model.go
 	default:
 		d = fmt.Sprintf("repo.Col(%s, %s)", name, get)
 	}
@@ -318,8 +318,13 @@ func (g *generator) modelFile() []byte {
 	w.comment("", doc.String())
 	w.p("package %s", g.opt.Package)
 	w.p("")
-	w.p("import %q", kinshipPath+"uow")
-	w.p("")
+	helpers := g.usesFunc()
+	if helpers {
+		w.imports([]string{"slices", pgtypePath, kinshipPath + "uow"})
+	} else {
+		w.p("import %q", kinshipPath+"uow")
+		w.p("")
+	}
 	w.comment("", "Model is what a unit of work knows: the relations, and the Repos they join.")
 	if len(g.rels) == 0 {
 		w.p("var Model = uow.MustModel()")
@@ -330,5 +335,39 @@ func (g *generator) modelFile() []byte {
 		w.p("%s,", r.varName)
 	}
 	w.p(")")
+	g.helpers(&w, helpers)
 	return w.Bytes()
+}
+
+// usesFunc reports whether a column is declared with repo.ColFunc and the helpers below.
+func (g *generator) usesFunc() bool {
+	for _, t := range g.tables {
+		for _, c := range t.cols {
+			if c.typ.decl == declFunc {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// helpers writes the equality and copy of a tsvector that its columns are declared with.
+func (g *generator) helpers(w *writer, used bool) {
+	if !used {
+		return
+	}
+	w.raw(`
+// equalTSVector reports whether two tsvectors hold the same lexemes (NULL only equals NULL): the
+// session compares a row with its snapshot by it.
+func equalTSVector(a, b pgtype.TSVector) bool { return a.Valid == b.Valid && a.String() == b.String() }
+
+// cloneTSVector copies a tsvector with its lexemes, so that an edit in place of a row's shows
+// against the snapshot.
+func cloneTSVector(v pgtype.TSVector) pgtype.TSVector {
+	v.Lexemes = slices.Clone(v.Lexemes)
+	for i := range v.Lexemes {
+		v.Lexemes[i].Positions = slices.Clone(v.Lexemes[i].Positions)
+	}
+	return v
+}`)
 }
