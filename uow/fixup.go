@@ -95,7 +95,9 @@ func (s *Session) syncOwned(r relation.Relation, only map[any]bool) error {
 	byKey := s.ownerIndex(r, ot, r.OwnerKey, false)
 	// Rows first seen, read from the database, look their owner up among the rows it holds.
 	byStoredKey := s.ownerIndex(r, ot, r.OwnerKey, true)
-	gained := map[any][]any{} // row → the owners whose collections gained it
+	// row → the owner whose collection gained it, and the others, if more than one did (rare:
+	// a conflict), apart so that the common case allocates no slice per row.
+	gained, gainedMore := map[any]any{}, map[any][]any{}
 	lost := map[any]any{}     // row → the owner whose collection lost it
 	var changed, met []any
 	// The owners' side. An owner marked deleted counts too: what its collection gained and lost
@@ -129,10 +131,12 @@ func (s *Session) syncOwned(r relation.Relation, only map[any]bool) error {
 				r.Detach(p, c) // deleted before this collection was synced
 				continue
 			}
-			if len(gained[c]) == 0 {
+			if _, ok := gained[c]; ok {
+				gainedMore[c] = append(gainedMore[c], p)
+			} else {
 				met = append(met, c)
+				gained[c] = p
 			}
-			gained[c] = append(gained[c], p)
 		}
 		if only != nil {
 			// An Add sees some owners only: a row one of them lost may be in another's
@@ -148,7 +152,7 @@ func (s *Session) syncOwned(r relation.Relation, only map[any]bool) error {
 		}
 	}
 	for _, c := range met {
-		if len(gained[c]) > 0 {
+		if _, ok := gained[c]; ok {
 			if err := s.adopt(r, ct, c); err != nil {
 				return err
 			}
@@ -174,8 +178,12 @@ func (s *Session) syncOwned(r relation.Relation, only map[any]bool) error {
 		}
 		c := e.row
 		old := st.owner[c]
-		var claims []claim
-		for _, p := range gained[c] {
+		var buf [2]claim // one claim is the common case, two a conflict: no allocation
+		claims := buf[:0]
+		if p, ok := gained[c]; ok {
+			claims = addClaim(claims, claim{row: p, via: "put in the collection of"})
+		}
+		for _, p := range gainedMore[c] {
 			claims = addClaim(claims, claim{row: p, via: "put in the collection of"})
 		}
 		if inv != nil {
