@@ -82,8 +82,7 @@ func latencyChart(rs *results, g group, dir string) error {
 	p.Title.Text = "Time against round-trip time: " + g.label
 	p.X.Label.Text = "round-trip time to the server (ms)"
 	p.Y.Label.Text = "ms per op (lower is better)"
-	drawn := false
-	for _, im := range rs.impls {
+	drawn, err := addLines(p, &legend, rs, func(im string) (plotter.XYs, error) {
 		var xys plotter.XYs
 		for _, wl := range rs.workloads {
 			m := latencyRE.FindStringSubmatch(wl)
@@ -92,19 +91,16 @@ func latencyChart(rs *results, g group, dir string) error {
 			}
 			rtt, err := time.ParseDuration(m[1])
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if v := rs.cells[cellKey{wl, im}].median(timeUnit); v > 0 {
 				xys = append(xys, plotter.XY{X: rtt.Seconds() * 1e3, Y: v * 1e3})
 			}
 		}
-		if len(xys) == 0 {
-			continue
-		}
-		drawn = true
-		if err := addLine(p, &legend, im, xys); err != nil {
-			return err
-		}
+		return xys, nil
+	})
+	if err != nil {
+		return err
 	}
 	if !drawn {
 		return nil
@@ -178,8 +174,7 @@ func perChildChart(rs *results, file string) error {
 	p.Y.Label.Text = "ns per employee row (lower is better)"
 	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
-	drawn := false
-	for _, im := range rs.impls {
+	drawn, err := addLines(p, &legend, rs, func(im string) (plotter.XYs, error) {
 		var xys plotter.XYs
 		for _, n := range []float64{10, 100, 1000} {
 			c := rs.cells[cellKey{fmt.Sprintf("Load/parents=%g/children=100", n), im}]
@@ -187,13 +182,10 @@ func perChildChart(rs *results, file string) error {
 				xys = append(xys, plotter.XY{X: n, Y: v * 1e9})
 			}
 		}
-		if len(xys) == 0 {
-			continue
-		}
-		drawn = true
-		if err := addLine(p, &legend, im, xys); err != nil {
-			return err
-		}
+		return xys, nil
+	})
+	if err != nil {
+		return err
 	}
 	if !drawn {
 		return nil // no BenchmarkPeers results of these loads
@@ -204,6 +196,26 @@ func perChildChart(rs *results, file string) error {
 		p.Y.Max *= 1.5
 	}
 	return save(p, legend, 7*vg.Inch, 5*vg.Inch, file)
+}
+
+// addLines adds a line for each peer through the points pointsOf gives (none: no line), and
+// reports whether it added one.
+func addLines(p *plot.Plot, legend *plot.Legend, rs *results, pointsOf func(im string) (plotter.XYs, error)) (bool, error) {
+	drawn := false
+	for _, im := range rs.impls {
+		xys, err := pointsOf(im)
+		if err != nil || len(xys) == 0 {
+			if err != nil {
+				return false, err
+			}
+			continue
+		}
+		drawn = true
+		if err := addLine(p, legend, im, xys); err != nil {
+			return false, err
+		}
+	}
+	return drawn, nil
 }
 
 // addLine adds peer im's line through xys to p and legend: solid with circles for kinship,
