@@ -98,7 +98,7 @@ func (s *Session) syncOwned(r relation.Relation, only map[any]bool) error {
 	// row → the owner whose collection gained it, and the others, if more than one did (rare:
 	// a conflict), apart so that the common case allocates no slice per row.
 	gained, gainedMore := map[any]any{}, map[any][]any{}
-	lost := map[any]any{}     // row → the owner whose collection lost it
+	lost := map[any]any{} // row → the owner whose collection lost it
 	var changed, met []any
 	// The owners' side. An owner marked deleted counts too: what its collection gained and lost
 	// before the Delete decides which rows its delete cascades reach and which left it.
