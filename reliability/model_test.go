@@ -957,6 +957,50 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 			x.company = hc
 			h.pending.employees[he] = x
 		},
+		"contest": func(t *rapid.T) {
+			// Two owners claim one employee since the last flush: its row put in two companies'
+			// collections, or in one and its foreign key or field set to another. The flush
+			// refuses (uow.ErrConflict); taken back, the next flush writes nothing of it, which
+			// the checks after the commit see.
+			open(t)
+			he := pick(t, h.pending.employees, "employee", false)
+			h1 := pick(t, h.pending.companies, "one company", false)
+			h2 := pick(t, h.pending.companies, "another", false)
+			if he == 0 || h1 == 0 || h2 == 0 || h1 == h2 || h.pending.employees[he].company == h1 || h.pending.employees[he].company == h2 {
+				t.Skip("no employee that two other companies can claim")
+			}
+			how := rapid.SampledFrom([]string{"collection", "belongs-to", "foreign key"}).Draw(t, "the other claim")
+			h.log("contest %d between companies %d and %d (collection, %s)", he, h1, h2, how)
+			h.flush(t) // the claims are the only edits since
+			e := h.employee(t, he)
+			c1, c2 := h.company(t, h1), h.company(t, h2)
+			was1 := h.collection(t, h1, draw(t, "strategy"))
+			if how == "foreign key" && c2.ID == 0 {
+				h.flush(t) // the company needs its key first
+			}
+			var was2 []*Employee
+			if how == "collection" {
+				was2 = h.collection(t, h2, draw(t, "strategy"))
+			}
+			fk, field := e.CompanyID, e.Company
+			c1.Employees = append(slices.Clone(was1), e)
+			switch how {
+			case "collection":
+				c2.Employees = append(slices.Clone(was2), e)
+			case "belongs-to":
+				e.Company = c2
+			default:
+				e.CompanyID = &c2.ID
+			}
+			if err := h.s.Flush(h.ctx); !errors.Is(err, uow.ErrConflict) {
+				t.Fatalf("two owners claimed employee %d: %v; want uow.ErrConflict", he, err)
+			}
+			c1.Employees, e.CompanyID, e.Company = was1, fk, field
+			if how == "collection" {
+				c2.Employees = was2
+			}
+			h.flush(t)
+		},
 		"transfer": func(t *rapid.T) {
 			// Out of one loaded collection and into another, with no flush between, in either
 			// order: a move, never an orphan.
