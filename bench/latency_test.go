@@ -74,38 +74,39 @@ type delayKey struct {
 	rtt time.Duration
 }
 
-// delayedPools holds the pools delayed made, and proxies their proxies; closed by TestMain.
-var (
-	delayedPools memo[delayKey, *pgxpool.Pool]
-	proxies      memo[delayKey, *delayProxy]
-)
+// delayedPool is a pool through a proxy of its own.
+type delayedPool struct {
+	pool  *pgxpool.Pool
+	proxy *delayProxy
+}
+
+// delayedPools holds the pools delayed made; closed by TestMain.
+var delayedPools memo[delayKey, delayedPool]
 
 // delayed returns a pool with db's configuration (database, search_path, tracer) whose
 // connections go through a proxy adding rtt to every round trip.
 func delayed(tb testing.TB, db *pgxpool.Pool, rtt time.Duration) *pgxpool.Pool {
 	tb.Helper()
-	k := delayKey{db, rtt}
-	return delayedPools.get(k, func() *pgxpool.Pool {
+	return delayedPools.get(delayKey{db, rtt}, func() delayedPool {
 		cfg := db.Config()
 		p, err := startProxy(cfg.ConnConfig.Host, cfg.ConnConfig.Port, rtt/2)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		proxies.get(k, func() *delayProxy { return p })
 		cfg.ConnConfig.Host, cfg.ConnConfig.Port = "127.0.0.1", p.port()
 		cfg.ConnConfig.TLSConfig, cfg.ConnConfig.Fallbacks = nil, nil
 		dp, err := pgxpool.NewWithConfig(context.Background(), cfg)
 		if err != nil {
+			p.close()
 			tb.Fatal(err)
 		}
-		return dp
-	})
+		return delayedPool{dp, p}
+	}).pool
 }
 
 // closeDelayed closes the pools delayed made, then their proxies.
 func closeDelayed() {
-	delayedPools.drain(func(p *pgxpool.Pool) { p.Close() })
-	proxies.drain(func(p *delayProxy) { p.close() })
+	delayedPools.drain(func(d delayedPool) { d.pool.Close(); d.proxy.close() })
 }
 
 // delayProxy forwards each TCP connection it accepts to the server, holding every chunk of

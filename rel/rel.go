@@ -218,7 +218,10 @@ func (m *Many[P, C]) Loaded(p *P) bool {
 }
 
 // Loaded reports whether p's field was loaded: it is set, or p's foreign key is NULL. It is false
-// for a nil p, and for a relation that is nil or declared wrong.
+// for a nil p, and for a relation that is nil or declared wrong. Outside a session the field is
+// all there is to go by, so a HasOne loaded for a p that has no row (the field left nil) reads
+// as not loaded, and its Of queries again; through a session, Of asks the session, which knows
+// what it loaded.
 func (o *One[P, C]) Loaded(p *P) bool {
 	return p != nil && o != nil && o.rel != nil && o.rel.Check() == nil && o.rel.Loaded(p)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -22,7 +23,7 @@ func TestAMillionRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	ticks := repo.MustNew("ticks", repo.Key("id", func(r *tick) *int64 { return &r.ID }))
-	pool, tr := newDB(t, `CREATE TABLE ticks (id bigint PRIMARY KEY)`)
+	pool, tr := pgtest.NewTracedPool(t, `CREATE TABLE ticks (id bigint PRIMARY KEY)`)
 	rows := make([]*tick, 1_000_000)
 	for i := range rows {
 		rows[i] = &tick{ID: int64(i) + 1}

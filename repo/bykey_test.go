@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -11,7 +12,7 @@ import (
 func TestGetByAndDeleteBy(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := newDB(t, usersDDL)
+	pool, _ := pgtest.NewTracedPool(t, usersDDL)
 	u := &User{Email: "k@x", Name: "k"}
 	require.NoError(t, Users.Insert(ctx, pool, u))
 	got, err := repo.GetBy(ctx, pool, userID, u.ID)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kinship-go/kinship/internal/engine"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -47,7 +48,7 @@ func TestGeneratedKeyInACompositeKey(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	require.NoError(t, paymentsErr, "a Serial column and a Key column make a composite key")
-	pool, tr := newDB(t, append([]string{paymentsDDL}, paymentPartitions...)...)
+	pool, tr := pgtest.NewTracedPool(t, append([]string{paymentsDDL}, paymentPartitions...)...)
 
 	// Insert: the generated part is left out and read back, one statement per row.
 	one := &Payment{Date: day(2025, 3, 1), Amount: 10}

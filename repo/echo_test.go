@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -38,7 +39,7 @@ func TestEchoPrintsEnumValues(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	var out bytes.Buffer
-	pool, tr := newDB(t, `CREATE TYPE mood AS ENUM ('happy', 'sad')`, `CREATE TABLE diaries (id bigserial PRIMARY KEY, mood mood)`)
+	pool, tr := pgtest.NewTracedPool(t, `CREATE TYPE mood AS ENUM ('happy', 'sad')`, `CREATE TABLE diaries (id bigserial PRIMARY KEY, mood mood)`)
 	tr.Logger = slog.New(repo.NewEchoHandler(&out, "> "))
 	sad := Mood("sad")
 	require.NoError(t, Diaries.Insert(ctx, pool, &Diary{Mood: &sad}))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -22,7 +23,7 @@ var (
 func TestConditionOfAnotherRepo(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := newDB(t, widgetsDDL)
+	pool, tr := pgtest.NewTracedPool(t, widgetsDDL)
 	loose := repo.Col("count", func(w *Widget) *int32 { return &w.Count }) // given to no Repo
 	w := sampleWidget(1)
 	if err := Widgets.Insert(ctx, pool, w); err != nil {

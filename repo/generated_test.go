@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/kinship-go/kinship/internal/engine"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -162,7 +163,7 @@ func generatedCase[K comparable](ddl []string) func(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		f := newFamily[K]()
-		pool, tr := newDB(t, ddl...)
+		pool, tr := pgtest.NewTracedPool(t, ddl...)
 		ps := someParents[K](1000)
 		n := tr.Count(func() { require.NoError(t, f.parents.Insert(ctx, pool, ps...)) })
 		require.Equal(t, [2]int64{1000, 1}, [2]int64{n.Statements, n.RoundTrips}, "one INSERT a row, all in one batch")
@@ -226,7 +227,7 @@ func TestInsertGeneratedFailureWritesNothing(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			f := newFamily[[16]byte]()
-			pool, tr := newDB(t, familyDDL("uuid PRIMARY KEY DEFAULT gen_random_uuid()", "uuid", nil, nil)...)
+			pool, tr := pgtest.NewTracedPool(t, familyDDL("uuid PRIMARY KEY DEFAULT gen_random_uuid()", "uuid", nil, nil)...)
 			ps := someParents[[16]byte](tt.rows)
 			ps[tt.rows*11/20].N = 666666 // the CHECK refuses it
 			var db repo.DB = pool
@@ -269,7 +270,7 @@ func TestInsertGeneratedRowNotInserted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newFamily[int64]()
-	pool, _ := newDB(t, familyDDL("bigserial PRIMARY KEY", "bigint", nil, []string{
+	pool, _ := pgtest.NewTracedPool(t, familyDDL("bigserial PRIMARY KEY", "bigint", nil, []string{
 		`CREATE FUNCTION drop_row() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN IF NEW.name = 'dropped' THEN RETURN NULL; END IF; RETURN NEW; END $$`,
 		`CREATE TRIGGER parents_drop BEFORE INSERT ON parents FOR EACH ROW EXECUTE FUNCTION drop_row()`,
@@ -290,7 +291,7 @@ func TestInsertGeneratedRowNotInserted(t *testing.T) {
 func TestInsertGeneratedManyRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := newDB(t, widgetsDDL, `ALTER SEQUENCE widgets_id_seq INCREMENT -1 MINVALUE -1000000 MAXVALUE -1 START -1 RESTART -1`)
+	pool, tr := pgtest.NewTracedPool(t, widgetsDDL, `ALTER SEQUENCE widgets_id_seq INCREMENT -1 MINVALUE -1000000 MAXVALUE -1 START -1 RESTART -1`)
 	ws := make([]*Widget, 20_000)
 	for i := range ws {
 		ws[i] = sampleWidget(i)
@@ -328,7 +329,7 @@ func TestInsertGeneratedOnAConnection(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newFamily[int64]()
-	pool, tr := newDB(t, familyDDL("bigint PRIMARY KEY DEFAULT nextval('down')", "bigint",
+	pool, tr := pgtest.NewTracedPool(t, familyDDL("bigint PRIMARY KEY DEFAULT nextval('down')", "bigint",
 		[]string{`CREATE SEQUENCE down INCREMENT -1 START -1 MAXVALUE -1`}, nil)...)
 	c, err := pool.Acquire(ctx)
 	require.NoError(t, err)
@@ -365,7 +366,7 @@ func TestUpsertGeneratedUUID(t *testing.T) {
 		repo.Generated("id", func(a *account) *pgtype.UUID { return &a.ID }),
 		accountEmail,
 		repo.Col("name", func(a *account) *string { return &a.Name }))
-	pool, _ := newDB(t, `CREATE TABLE accounts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL UNIQUE, name text NOT NULL)`)
+	pool, _ := pgtest.NewTracedPool(t, `CREATE TABLE accounts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL UNIQUE, name text NOT NULL)`)
 	first := make([]*account, 500)
 	for i := range first {
 		first[i] = &account{Email: fmt.Sprintf("a%d@example.com", i), Name: "first"}
@@ -424,7 +425,7 @@ func BenchmarkInsertGenerated(b *testing.B) {
 		repo.Key("id", func(r *row) *int64 { return &r.ID }),
 		repo.Col("n", func(r *row) *int32 { return &r.N }),
 		repo.Col("name", func(r *row) *string { return &r.Name }))
-	pool, tr := newDB(b,
+	pool, tr := pgtest.NewTracedPool(b,
 		`CREATE UNLOGGED TABLE gen (id bigserial PRIMARY KEY, n integer NOT NULL, name text NOT NULL)`,
 		`CREATE UNLOGGED TABLE assigned (id bigint PRIMARY KEY, n integer NOT NULL, name text NOT NULL)`)
 	next := int64(0) // the client-assigned keys, across sub-benchmarks: one table for all

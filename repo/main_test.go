@@ -2,7 +2,6 @@ package repo_test
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"os"
 	"slices"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 )
@@ -112,20 +110,6 @@ var (
 	userName  = repo.Col("name", func(u *User) *string { return &u.Name })
 	Users     = repo.MustNew("users", userID, userEmail, userName)
 )
-
-// newDB returns a pool on a database of the test's own, with the tables of ddl, and the tracer
-// that counts its statements.
-func newDB(t testing.TB, ddl ...string) (*pgxpool.Pool, *repo.Tracer) {
-	t.Helper()
-	tr := &repo.Tracer{}
-	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
-	for _, s := range ddl {
-		if _, err := pool.Exec(context.Background(), s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-	return pool, tr
-}
 
 func ptr[V any](v V) *V { return &v }
 

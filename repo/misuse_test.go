@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kinship-go/kinship/internal/engine"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -37,7 +38,7 @@ func protect(call func() error) (err error) {
 func TestMisuse(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := newDB(t, widgetsDDL, membershipsDDL)
+	pool, tr := pgtest.NewTracedPool(t, widgetsDDL, membershipsDDL)
 	w := sampleWidget(1)
 	if err := Widgets.Insert(ctx, pool, w); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -62,7 +63,7 @@ var (
 func TestNumericRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := newDB(t, `CREATE TABLE prices (id bigserial PRIMARY KEY, amount numeric(10, 2) NOT NULL)`)
+	pool, _ := pgtest.NewTracedPool(t, `CREATE TABLE prices (id bigserial PRIMARY KEY, amount numeric(10, 2) NOT NULL)`)
 	p := &Price{Amount: num(15, -1)} // 1.5; stored as 1.50
 	require.NoError(t, Prices.Insert(ctx, pool, p))
 	got, err := Prices.Get(ctx, pool, p.ID)

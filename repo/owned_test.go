@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -82,7 +83,7 @@ var jan2020 = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 func TestColumnsTheDatabaseOwns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := newDB(t, membersDDL, membersTrigger, tagsDDL)
+	pool, tr := pgtest.NewTracedPool(t, membersDDL, membersTrigger, tagsDDL)
 
 	t.Run("Insert leaves zero Default columns to the database and reads back what it owns", func(t *testing.T) {
 		a := &Member{Name: "ann", Email: "Ann@Example.COM"}
@@ -226,7 +227,7 @@ func TestColumnOptionsDeclaration(t *testing.T) {
 func TestVerifyColumnsTheDatabaseOwns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := newDB(t, membersDDL, membersTrigger)
+	pool, _ := pgtest.NewTracedPool(t, membersDDL, membersTrigger)
 	require.NoError(t, Members.Verify(ctx, pool), "the declarations match")
 
 	type M struct {

@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 )
 
 // predicateFixture is five widgets, counts 1..5, names ant, Bee, cat, dog, eel; notes on 1, 2, 4.
 func predicateFixture(t *testing.T) *Fixture {
 	t.Helper()
-	pool, _ := newDB(t, widgetsDDL)
+	pool, _ := pgtest.NewTracedPool(t, widgetsDDL)
 	var ws []*Widget
 	for i, name := range []string{"ant", "Bee", "cat", "dog", "eel"} {
 		w := sampleWidget(i + 1)

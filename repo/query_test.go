@@ -11,6 +11,7 @@ import (
 	"github.com/georgysavva/scany/v2/pgxscan"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -28,7 +29,7 @@ func sameWidget(a, b *Widget) bool {
 func TestEveryColumnKindRoundTrips(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := newDB(t, widgetsDDL)
+	pool, _ := pgtest.NewTracedPool(t, widgetsDDL)
 	var in []*Widget
 	for i := range 6 {
 		in = append(in, sampleWidget(i))
@@ -74,7 +75,7 @@ func TestEveryColumnKindRoundTrips(t *testing.T) {
 func TestGet(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := newDB(t, widgetsDDL, membershipsDDL, tokensDDL)
+	pool, tr := pgtest.NewTracedPool(t, widgetsDDL, membershipsDDL, tokensDDL)
 	w := sampleWidget(1)
 	require.NoError(t, Widgets.Insert(ctx, pool, w))
 	require.NoError(t, Memberships.Insert(ctx, pool, &Membership{1, 2, "admin"}, &Membership{1, 3, "member"}))

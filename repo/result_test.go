@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -22,7 +23,7 @@ var payrolls = repo.MustResult(
 func TestResult(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := newDB(t,
+	pool, tr := pgtest.NewTracedPool(t,
 		`CREATE TABLE firms (id bigserial PRIMARY KEY, name text NOT NULL)`,
 		`CREATE TABLE staff (id bigserial PRIMARY KEY, firm_id bigint REFERENCES firms, salary bigint NOT NULL)`,
 		`INSERT INTO firms (name) VALUES ('Acme'), ('Globex'), ('Empty')`,

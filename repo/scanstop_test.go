@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kinship-go/kinship/internal/engine"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestScanRowsStoppedEarlyReportsTheError(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := newDB(t, widgetsDDL, `INSERT INTO widgets (name, count, active, big, created) SELECT 'w' || n, n, true, n, now() FROM generate_series(1, 3) AS n`)
+	pool, _ := pgtest.NewTracedPool(t, widgetsDDL, `INSERT INTO widgets (name, count, active, big, created) SELECT 'w' || n, n, true, n, now() FROM generate_series(1, 3) AS n`)
 	tx, err := pool.Begin(ctx)
 	require.NoError(t, err)
 	defer tx.Rollback(ctx)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kinship-go/kinship/internal/engine"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -76,7 +77,7 @@ func TestSliceEqualTellsNilFromEmpty(t *testing.T) {
 func TestSliceRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := newDB(t, blobbiesDDL)
+	pool, _ := pgtest.NewTracedPool(t, blobbiesDDL)
 	tests := []struct {
 		name string
 		row  Blobby

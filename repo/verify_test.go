@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 )
 
@@ -95,7 +96,7 @@ func TestVerify(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			pool, tr := newDB(t, tc.ddl...)
+			pool, tr := pgtest.NewTracedPool(t, tc.ddl...)
 			var err error
 			n := tr.Count(func() { err = tc.repo.Verify(ctx, pool) })
 			if n.RoundTrips != 1 || n.Statements != 1 {
@@ -139,7 +140,7 @@ func TestVerify(t *testing.T) {
 // Verify refuses what it cannot check, without a query.
 func TestVerifyMisuse(t *testing.T) {
 	t.Parallel()
-	pool, tr := newDB(t)
+	pool, tr := pgtest.NewTracedPool(t)
 	var nilRepo *repo.Repo[Widget]
 	var ctx context.Context // nil: the misuse under test
 	n := tr.Count(func() {

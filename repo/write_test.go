@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/stretchr/testify/require"
 )
@@ -21,7 +22,7 @@ func namesByID(t *testing.T, db repo.DB, table string) map[int64]string {
 func TestInsertOneRow(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := newDB(t, widgetsDDL)
+	pool, tr := pgtest.NewTracedPool(t, widgetsDDL)
 	w := sampleWidget(7)
 	n := tr.Count(func() { require.NoError(t, Widgets.Insert(ctx, pool, w)) })
 	require.NotZero(t, w.ID)
@@ -34,7 +35,7 @@ func TestInsertManyMatchesKeysToRows(t *testing.T) {
 	ctx := context.Background()
 	// A sequence that hands out blocks of 20 to each session and starts high: keys are neither
 	// contiguous nor in step with another session's.
-	pool, _ := newDB(t, `CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL)`,
+	pool, _ := pgtest.NewTracedPool(t, `CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL)`,
 		`ALTER SEQUENCE users_id_seq CACHE 20 RESTART 1000`)
 
 	// Four goroutines insert at once, each many multi-row statements, so that the sequence's
@@ -74,7 +75,7 @@ func TestInsertManyMatchesKeysToRows(t *testing.T) {
 func TestInsertPastTheParameterCeiling(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := newDB(t, membershipsDDL)
+	pool, tr := pgtest.NewTracedPool(t, membershipsDDL)
 	// A client-assigned key and 3 parameters a row: 21,845 rows a statement, so 50,000 rows take
 	// 3 statements, in one batch.
 	ms := make([]*Membership, 50_000)
@@ -93,7 +94,7 @@ func TestInsertPastTheParameterCeiling(t *testing.T) {
 func TestInsertFailureWritesNothing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := newDB(t, membershipsDDL)
+	pool, _ := pgtest.NewTracedPool(t, membershipsDDL)
 	// The duplicate key is in the last of three statements of one batch.
 	ms := make([]*Membership, 3*(65535/3)-1)
 	for i := range ms {
@@ -113,7 +114,7 @@ func TestInsertFailureWritesNothing(t *testing.T) {
 func TestInsertClientKeysAndNothing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := newDB(t, membershipsDDL)
+	pool, tr := pgtest.NewTracedPool(t, membershipsDDL)
 	n := tr.Count(func() { require.NoError(t, Memberships.Insert(ctx, pool)) })
 	require.Zero(t, n.Statements, "no rows, no statement")
 	ms := []*Membership{{1, 1, "a"}, {1, 2, "b"}, {2, 1, "c"}}
@@ -134,7 +135,7 @@ func TestInsertOnlyAGeneratedKey(t *testing.T) {
 	ctx := context.Background()
 	type ticket struct{ ID int32 }
 	tickets := repo.MustNew("tickets", repo.Serial("id", func(t *ticket) *int32 { return &t.ID }))
-	pool, _ := newDB(t, `CREATE TABLE tickets (id serial PRIMARY KEY)`)
+	pool, _ := pgtest.NewTracedPool(t, `CREATE TABLE tickets (id serial PRIMARY KEY)`)
 	ts := []*ticket{{}, {}, {}}
 	require.NoError(t, tickets.Insert(ctx, pool, ts...))
 	require.NoError(t, tickets.Insert(ctx, pool, &ticket{}))
@@ -144,7 +145,7 @@ func TestInsertOnlyAGeneratedKey(t *testing.T) {
 func TestUpdate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := newDB(t, widgetsDDL, membershipsDDL)
+	pool, tr := pgtest.NewTracedPool(t, widgetsDDL, membershipsDDL)
 	w := sampleWidget(1)
 	require.NoError(t, Widgets.Insert(ctx, pool, w))
 
@@ -227,7 +228,7 @@ func TestDelete(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 2, n)
 
-	pool, _ := newDB(t, membershipsDDL)
+	pool, _ := pgtest.NewTracedPool(t, membershipsDDL)
 	require.NoError(t, Memberships.Insert(ctx, pool, &Membership{1, 1, "a"}, &Membership{1, 2, "b"}))
 	require.NoError(t, Memberships.Delete(ctx, pool, []any{int64(1), int64(2)}))
 	left, err := Memberships.Find(ctx, pool)
@@ -238,7 +239,7 @@ func TestDelete(t *testing.T) {
 func TestUpsert(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := newDB(t, usersDDL, membershipsDDL)
+	pool, _ := pgtest.NewTracedPool(t, usersDDL, membershipsDDL)
 	ann := &User{Email: "ann@example.com", Name: "Ann"}
 	require.NoError(t, Users.Insert(ctx, pool, ann))
 
@@ -325,7 +326,7 @@ var (
 func TestVersionColumn(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := newDB(t, `CREATE TABLE docs (id bigserial PRIMARY KEY, body text NOT NULL, version integer NOT NULL)`)
+	pool, _ := pgtest.NewTracedPool(t, `CREATE TABLE docs (id bigserial PRIMARY KEY, body text NOT NULL, version integer NOT NULL)`)
 	d := &Doc{Body: "v1", Version: 1}
 	require.NoError(t, Docs.Insert(ctx, pool, d))
 

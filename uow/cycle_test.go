@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	. "github.com/kinship-go/kinship/internal/testmodel"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
@@ -45,7 +46,7 @@ var (
 )
 
 func storesDB(t *testing.T) (*pgxpool.Pool, *repo.Tracer) {
-	return ddlDB(t,
+	return pgtest.NewTracedPool(t,
 		`CREATE TABLE stores (id bigserial PRIMARY KEY, name text NOT NULL, manager_id bigint)`,
 		`CREATE TABLE staff (id bigserial PRIMARY KEY, name text NOT NULL, store_id bigint NOT NULL REFERENCES stores)`,
 		`ALTER TABLE stores ADD FOREIGN KEY (manager_id) REFERENCES staff`,

@@ -1,7 +1,6 @@
 package uow_test
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -32,20 +31,6 @@ type env struct {
 }
 
 // seeded returns a pool on a database of the test's own with the test model's seed.
-// ddlDB returns a pool on a database of the test's own with the tables of ddl (statements run
-// in order), and the tracer that counts what is sent through it.
-func ddlDB(t testing.TB, ddl ...string) (*pgxpool.Pool, *repo.Tracer) {
-	t.Helper()
-	tr := &repo.Tracer{}
-	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
-	for _, s := range ddl {
-		if _, err := pool.Exec(context.Background(), s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-	return pool, tr
-}
-
 func seeded(t testing.TB) env {
 	pool, tr := Seeded(t)
 	return env{pool, tr}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/kinship-go/kinship/uow"
@@ -50,7 +51,7 @@ var (
 )
 
 func shelvesDB(t *testing.T) (*pgxpool.Pool, *repo.Tracer) {
-	return ddlDB(t,
+	return pgtest.NewTracedPool(t,
 		`CREATE TABLE shelves (id bigserial PRIMARY KEY, name text NOT NULL, open boolean NOT NULL DEFAULT true,
 			slug text GENERATED ALWAYS AS (lower(name)) STORED, touched timestamptz NOT NULL DEFAULT '2000-01-01')`,
 		`CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := clock_timestamp(); RETURN NEW; END $$`,

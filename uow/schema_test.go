@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/loadopts"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
@@ -54,7 +55,7 @@ var (
 func TestTablesInASchema(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, _ := ddlDB(t,
+	pool, _ := pgtest.NewTracedPool(t,
 		`CREATE SCHEMA billing`,
 		`CREATE TABLE billing.accounts (id bigserial PRIMARY KEY, name text NOT NULL)`,
 		`CREATE TABLE billing.charges (id bigserial PRIMARY KEY, account_id bigint NOT NULL REFERENCES billing.accounts, cents bigint NOT NULL)`,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/loadopts"
 	"github.com/kinship-go/kinship/rel"
 	"github.com/kinship-go/kinship/repo"
@@ -133,7 +134,7 @@ func day(m time.Month, d int) time.Time { return time.Date(2007, m, d, 0, 0, 0, 
 func TestRentalShop(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := ddlDB(t, shopDDL)
+	pool, tr := pgtest.NewTracedPool(t, shopDDL)
 	require.NoError(t, ShopModel.Verify(ctx, pool))
 
 	// Films: the database fills rating and rate, computes fulltext, stamps last_update.

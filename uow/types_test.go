@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/kinship-go/kinship/uow"
 	"github.com/stretchr/testify/require"
@@ -33,7 +34,7 @@ var (
 func TestChangeTrackingOfPostgresTypes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, tr := ddlDB(t, `CREATE TABLE invoices (id bigserial PRIMARY KEY, total numeric(12, 2) NOT NULL, tags text[], doc jsonb)`)
+	pool, tr := pgtest.NewTracedPool(t, `CREATE TABLE invoices (id bigserial PRIMARY KEY, total numeric(12, 2) NOT NULL, tags text[], doc jsonb)`)
 	in := &Invoice{Total: pgtype.Numeric{Int: big.NewInt(15), Exp: -1, Valid: true}, Tags: []string{"a", "b"}, Doc: json.RawMessage(`{"a": 1}`)}
 	require.NoError(t, Invoices.Insert(ctx, pool, in))
 

@@ -210,8 +210,16 @@ func (g *generator) plan(dbTables []*dbTable, dbEnums map[int64]*dbEnum) {
 		g.tables = append(g.tables, t)
 		g.byOid[dt.oid] = t
 	}
+	referenced := map[int64]bool{} // tables a foreign key refers to: not link tables
 	for _, t := range g.tables {
-		t.link = g.isLink(t)
+		for _, c := range t.db.cons {
+			if c.Type == "f" {
+				referenced[c.RefTable] = true
+			}
+		}
+	}
+	for _, t := range g.tables {
+		t.link = !referenced[t.db.oid] && g.isLink(t)
 		if !t.link && !g.keyable(t) {
 			t.skip = true
 			g.skipped = append(g.skipped, fmt.Sprintf("%s: no primary key, and no unique constraint over NOT NULL columns to key its rows by", t.sqlName))
@@ -269,7 +277,7 @@ func (g *generator) plan(dbTables []*dbTable, dbEnums map[int64]*dbEnum) {
 // isLink reports whether a table is a link table a ManyToMany can stand for: two foreign keys,
 // each to a generated table's one-column key, that are its key (or unique) together; other
 // columns only if a row can do without them (a default, NULL), for the link rows kinship writes
-// hold the two keys alone; and no foreign key of another table refers to it.
+// hold the two keys alone. (The caller checks that no foreign key refers to it.)
 func (g *generator) isLink(t *table) bool {
 	var fks []dbConstraint
 	for _, c := range t.db.cons {
@@ -290,13 +298,6 @@ func (g *generator) isLink(t *table) bool {
 		p := g.byOid[fk.RefTable]
 		if p == nil || p == t || !g.keyable(p) || !p.db.unique(fk.RefCols...) {
 			return false
-		}
-	}
-	for _, o := range g.tables {
-		for _, c := range o.db.cons {
-			if c.Type == "f" && c.RefTable == t.db.oid {
-				return false
-			}
 		}
 	}
 	return true
@@ -382,20 +383,19 @@ func (g *generator) columns(t *table) {
 	}
 	for i := range t.db.columns {
 		dc := &t.db.columns[i]
-		typ, why := g.typeOf(t.db, dc)
+		typ, override, why := g.typeOf(t.db, dc)
 		if why != "" {
 			t.notes = append(t.notes, fmt.Sprintf("Column %s is left out: %s.", dc.Name, why))
 			g.warnings = append(g.warnings, fmt.Sprintf("%s.%s left out: %s", t.sqlName, dc.Name, why))
 			continue
 		}
-		c := &column{db: dc, typ: typ, field: t.fields.take(camel(dc.Name))}
+		c := &column{db: dc, typ: typ, override: override, field: t.fields.take(camel(dc.Name))}
 		// The column's variable: Order's OrderID is OrderID, its Status OrderStatus.
 		v := t.goName + c.field
 		if strings.HasPrefix(c.field, t.goName) {
 			v = c.field
 		}
 		c.varName = g.global.take(v, v+"Column")
-		_, c.override = g.overrideOf(t.db, dc)
 		c.nullable = !dc.NotNull && !typ.valid
 		inKey := slices.Contains(key, dc.Name)
 		serial := typ.width > 0 && (dc.Identity || strings.HasPrefix(dc.Default, "nextval("))

@@ -106,23 +106,23 @@ var builtin = map[string]goType{
 // typeOf is the Go type of a column: an override (-type), the enum type made for it, the
 // builtin mapping, or text for a type of the user's own (a composite, an extension's type);
 // why says why there is none.
-func (g *generator) typeOf(t *dbTable, c *dbColumn) (typ goType, why string) {
+func (g *generator) typeOf(t *dbTable, c *dbColumn) (typ goType, override bool, why string) {
 	if o, ok := g.overrideOf(t, c); ok {
-		return o, ""
+		return o, true, ""
 	}
 	switch {
 	case c.BaseKind == "e":
-		return plain(g.enumName(c.BaseOid)), ""
+		return plain(g.enumName(c.BaseOid)), false, ""
 	case c.ElemKind == "e":
-		return slice("[]string"), "" // pgx writes an array of an enum it does not know from []string
+		return slice("[]string"), false, "" // pgx writes an array of an enum it does not know from []string
 	}
 	if typ, ok := builtin[c.Base]; ok {
-		return typ, ""
+		return typ, false, ""
 	}
 	if c.TypeSchema != "pg_catalog" && c.Category != "A" {
-		return plain("string"), "" // unknown to pgx: read and written in text form
+		return plain("string"), false, "" // unknown to pgx: read and written in text form
 	}
-	return goType{}, fmt.Sprintf("kinship-gen knows no Go type for %s; pass -type %s=<Go type>", c.Format, c.Base)
+	return goType{}, false, fmt.Sprintf("kinship-gen knows no Go type for %s; pass -type %s=<Go type>", c.Format, c.Base)
 }
 
 // parseType reads a -type value's Go type: "string", "[]int64", "time.Duration",

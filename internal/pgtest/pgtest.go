@@ -34,6 +34,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kinship-go/kinship/internal/pgserver"
+	"github.com/kinship-go/kinship/repo"
 )
 
 // MaxConns is the default size of the pools from [NewPool], kept small so
@@ -186,6 +187,20 @@ func create(ctx context.Context, label string) (string, func() error, error) {
 		return nil
 	}
 	return withDatabase(serverURL, name), drop, nil
+}
+
+// NewTracedPool is [NewPool] with a repo.Tracer on its connections, which counts what is sent
+// through the pool, and the statements of ddl run on it in order first.
+func NewTracedPool(t testing.TB, ddl ...string) (*pgxpool.Pool, *repo.Tracer) {
+	t.Helper()
+	tr := &repo.Tracer{}
+	pool := NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = tr })
+	for _, s := range ddl {
+		if _, err := pool.Exec(context.Background(), s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	return pool, tr
 }
 
 // NewPool creates a database with [NewDatabase] and returns a pool
