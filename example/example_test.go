@@ -47,7 +47,7 @@ func TestRun(t *testing.T) {
 		"first access: Magnus, John (1 statement(s))\nsecond access: Magnus, John (0 statement(s))\n",
 		// The stale collection, fixed, with both strategies.
 		"Lazy (the default); SQLAlchemy counts 3, then 3:\n" +
-			"  > begin\n", // (echoed: this step always echoes)
+			"  > batch of 2 statement(s), one round trip:\n  >   begin\n", // (echoed: this step always echoes)
 		"after adding Lisa: Acme has 3 employees\nafter adding Lisa's friend: Acme has 4 employees\n  > rollback\n" +
 			"Add sent nothing",
 		"Joined eager load; SQLAlchemy counts 2, then 2:\n",
@@ -78,7 +78,8 @@ func TestRun(t *testing.T) {
 	echoed := runOnce(t, true)
 	for _, want := range []string{
 		// The parent's INSERT, then the children's carrying its generated id.
-		`  > INSERT INTO "companies" ("name", "version") VALUES ($1, $2) RETURNING "id"  ["Acme", 0]` + "\n" +
+		`  >   begin` + "\n" +
+			`  >   INSERT INTO "companies" ("name", "version") VALUES ($1, $2) RETURNING "id"  ["Acme", 0]` + "\n" +
 			`  > batch of 2 statement(s), one round trip:` + "\n" +
 			`  >   INSERT INTO "employees" ("name", "company_id") VALUES ($1, $2) RETURNING "id"  ["Magnus", 1]` + "\n" +
 			`  >   INSERT INTO "employees" ("name", "company_id") VALUES ($1, $2) RETURNING "id"  ["John", 1]` + "\n",
@@ -93,7 +94,7 @@ func TestRun(t *testing.T) {
 			`  > SELECT c0."id", c0."name", c0."company_id" FROM "employees" AS c0 WHERE c0."company_id" = ANY($1)  [{1}]` + "\n" +
 			"first access: Magnus, John (1 statement(s))\nsecond access: Magnus, John (0 statement(s))\n",
 		// The retried serialization failure.
-		"(SQLSTATE 40001)\n  > rollback\n  > begin isolation level serializable\n",
+		"(SQLSTATE 40001)\n  > rollback\n  > batch of 2 statement(s), one round trip:\n  >   begin isolation level serializable\n",
 	} {
 		require.Contains(t, echoed, want)
 	}

@@ -336,7 +336,7 @@ func (x *example) nPlusOne(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	x.printf("Added 10 branches with 3 employees each: %d statements, %d round trips (BEGIN, 2 INSERTs, COMMIT).\n",
+	x.printf("Added 10 branches with 3 employees each: %d statements, %d round trips (2 INSERTs, BEGIN with the first, and COMMIT).\n",
 		n.Statements, n.RoundTrips)
 	findBranches := func(db repo.DB, opts ...repo.Option[Company]) ([]*Company, error) {
 		return Companies.Find(ctx, db, append([]repo.Option[Company]{companyName.Like("Branch %"), companyID.Asc()}, opts...)...)

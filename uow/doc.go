@@ -187,8 +187,21 @@
 // take the unique value (or the client-assigned key: a row switch) of a row deleted in the same
 // flush; Session.Flush says when that order cannot help. A row with a generated key is inserted
 // by a statement of its own, all of a table's in one round trip (see repo.Generated): a parent
-// with 100 new children is two round trips between BEGIN and COMMIT. If a statement fails, the
-// rows are as they were before the flush: no key assigned, no row counted as written.
+// with 100 new children is two round trips, and with COMMIT three in all. If a statement fails,
+// the rows are as they were before the flush: no key assigned, no row counted as written.
+//
+// # Transactions
+//
+// A session begun on a pool or a connection ([Begin], [Run]) sends BEGIN in one pgx batch with
+// its first statement, whichever it is: a query, a flush's first batch, a statement on its Tx.
+// PostgreSQL takes a transaction's snapshot at its first statement, not at BEGIN, so nothing the
+// transaction sees changes; what changes is that BEGIN is never a round trip of its own (at a
+// 2 ms round-trip time, 2 ms off every unit of work), and a session that sends nothing costs
+// nothing, Commit and Rollback included. A BEGIN that fails (a BeginQuery of TxOptions the
+// server refuses) fails the statement it went with, and every later one: none runs outside the
+// transaction. What cannot go in a batch sends BEGIN alone first: the Tx's CopyFrom, Begin (a
+// savepoint), Conn and LargeObjects. A session on a pgx.Tx (a savepoint) or on [Attach] runs in
+// the transaction it was given, as it is.
 //
 // Cascade deletes load per level of the relation graph, not per row: the rows deleted, then one
 // select-in per relation of every one of their collections not loaded, then the same for the

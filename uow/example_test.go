@@ -82,7 +82,9 @@ func ExampleSession_Flush() {
 	})
 	fmt.Println(err)
 	// Output:
-	// INSERT INTO "companies" ("name") VALUES ($1) RETURNING "id"  ["Hooli"]
+	// batch of 2 statement(s), one round trip:
+	//   begin
+	//   INSERT INTO "companies" ("name") VALUES ($1) RETURNING "id"  ["Hooli"]
 	// batch of 2 statement(s), one round trip:
 	//   INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id"  ["Gavin", 5, NULL, 0]
 	//   INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id"  ["Richard", 5, NULL, 0]
@@ -201,7 +203,9 @@ func Example_cycle() {
 	})
 	fmt.Println(err)
 	// Output:
-	// INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id"  ["A", NULL, NULL, 0]
+	// batch of 2 statement(s), one round trip:
+	//   begin
+	//   INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id"  ["A", NULL, NULL, 0]
 	// INSERT INTO "employees" ("name", "company_id", "manager_id", "salary") VALUES ($1, $2, $3, $4) RETURNING "id"  ["B", NULL, 11, 0]
 	// batch of 1 statement(s), one round trip:
 	//   UPDATE "employees" SET "manager_id" = $1 WHERE "id" = $2  [12, 11]

@@ -101,11 +101,15 @@ func checkModel(model *Model) error {
 	return nil
 }
 
-// begin starts the session's transaction on db: BeginTx with o where db has it, a savepoint
-// (Begin) on a pgx.Tx, which takes no options.
+// begin starts the session's transaction on db: on a pool or a connection, one whose BEGIN goes
+// with its first statement (lazyTx); BeginTx with o on another Beginner that has it; a
+// savepoint (Begin) on a pgx.Tx, which takes no options.
 func begin(ctx context.Context, db Beginner, o pgx.TxOptions) (pgx.Tx, error) {
 	if nilBeginner(db) {
 		return nil, fmt.Errorf("uow: nil db: %w", repo.ErrInvalid)
+	}
+	if tx, ok, err := lazyBegin(ctx, db, o); ok {
+		return tx, err
 	}
 	if b, ok := db.(interface {
 		BeginTx(context.Context, pgx.TxOptions) (pgx.Tx, error)
@@ -129,7 +133,9 @@ func collect(opts []Option) (settings, error) {
 	return s, s.retry.check()
 }
 
-// Begin starts a session on a new transaction of db. Most code uses [Run] instead.
+// Begin starts a session on a new transaction of db. Most code uses [Run] instead. On a pool it
+// acquires a connection (a failure to connect is its error) and sends nothing: BEGIN goes with
+// the session's first statement (see "Transactions" in the package doc).
 //
 // A nil context, a nil db, a nil or zero Model, a nil option and a [Retry] out of range are
 // errors matching repo.ErrInvalid that say which; nothing is sent.
@@ -179,7 +185,8 @@ func newSession(m *Model, tx pgx.Tx, set settings) *Session {
 
 // Tx returns the session's transaction. Inside [Run], its Commit and Rollback are refused
 // ([ErrRunEnds]); its Begin starts a savepoint, as Run on it does. It is nil for a nil or zero
-// Session.
+// Session. Its statements run inside the transaction, BEGIN going with the first of them; its
+// Conn, CopyFrom and LargeObjects send BEGIN first if nothing was sent yet.
 func (s *Session) Tx() pgx.Tx {
 	if s == nil || s.tx == nil {
 		return nil
@@ -236,11 +243,19 @@ func (s *Session) commit(ctx context.Context) error {
 		return err
 	}
 	s.closed = true
-	closedBefore := s.tx.Conn().IsClosed()
+	closedBefore := connOf(s.tx).IsClosed()
 	if err := s.tx.Commit(ctx); err != nil {
 		return commitError(err, closedBefore)
 	}
 	return nil
+}
+
+// connOf is tx's connection, without the BEGIN a lazyTx's Conn sends.
+func connOf(tx pgx.Tx) *pgx.Conn {
+	if t, ok := tx.(*lazyTx); ok {
+		return t.rawConn()
+	}
+	return tx.Conn()
 }
 
 // Rollback rolls the transaction back, forgetting every change; the session ends, and its rows
