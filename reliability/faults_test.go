@@ -63,11 +63,15 @@ func (h *hook) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatc
 func (h *hook) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (h *hook) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
-// on calls f once, for the first statement that starts with prefix (case-insensitive).
+// on calls f once, for the first statement that starts with prefix (case-insensitive), or
+// wraps a statement that does (the flush's last batch has its statements checked by the server:
+// WITH w AS (INSERT …) SELECT …).
 func (h *hook) on(prefix string, f func()) {
 	var once sync.Once
+	prefix = strings.ToLower(prefix)
 	g := func(sql string) {
-		if strings.HasPrefix(strings.ToLower(sql), strings.ToLower(prefix)) {
+		sql = strings.ToLower(sql)
+		if strings.HasPrefix(sql, prefix) || strings.HasPrefix(sql, "with w as ("+prefix) {
 			once.Do(f)
 		}
 	}
@@ -246,6 +250,15 @@ func (r *rig) poolUsable(t *testing.T) {
 	t.Fatalf("the pool is not usable after the fault: %v", err)
 }
 
+// addAndFlush adds c and flushes: the flush's statements go before Run's commit, none with
+// COMMIT.
+func addAndFlush(ctx context.Context, s *uow.Session, c *Company) error {
+	if err := uow.Add(s, Companies, c); err != nil {
+		return err
+	}
+	return s.Flush(ctx)
+}
+
 func newco() *Company {
 	return &Company{Name: "Newco", Employees: []*Employee{{Name: "a"}, {Name: "b"}}}
 }
@@ -290,12 +303,13 @@ func TestFaults(t *testing.T) {
 		{
 			// Leaves nothing: the company's INSERT reached the server, the employees' did not
 			// (the connection was reset as it was sent), and the server rolled back the
-			// transaction of the connection it lost.
+			// transaction of the connection it lost. The flush is the function's own, before
+			// Run's commit: COMMIT was not sent.
 			"connection reset during the flush, after its first statement (reset_peer)",
 			func(t *testing.T, r *rig) {
 				r.hook.on(`INSERT INTO "employees"`, func() { r.toxic(t, "reset_peer", "upstream", `"timeout":0`) })
 				c := newco()
-				err := uow.Run(ctx, r.pool, keepingModel, func(s *uow.Session) error { return uow.Add(s, Companies, c) })
+				err := uow.Run(ctx, r.pool, keepingModel, func(s *uow.Session) error { return addAndFlush(ctx, s, c) })
 				r.restore(t)
 				if err == nil || errors.Is(err, uow.ErrAmbiguousCommit) {
 					t.Fatalf("Run: %v, want a plain failure before COMMIT", err)
@@ -310,13 +324,39 @@ func TestFaults(t *testing.T) {
 			},
 		},
 		{
+			// Leaves nothing: the flush's last batch, COMMIT in it, was reset as it was sent. The
+			// client cannot know how far the server got: ambiguous; here it got nowhere.
+			"connection reset during the batch that carries COMMIT: ambiguous, not committed",
+			func(t *testing.T, r *rig) {
+				r.hook.on(`INSERT INTO "employees"`, func() { r.toxic(t, "reset_peer", "upstream", `"timeout":0`) })
+				c := newco()
+				err := uow.Run(ctx, r.pool, keepingModel, func(s *uow.Session) error { return uow.Add(s, Companies, c) })
+				r.restore(t)
+				if !errors.Is(err, uow.ErrAmbiguousCommit) {
+					t.Fatalf("Run: %v, want ErrAmbiguousCommit", err)
+				}
+				if c.ID != 0 || c.Employees[0].CompanyID != nil {
+					t.Fatal("keys from a flush that did not commit")
+				}
+				time.Sleep(100 * time.Millisecond)
+				if r.allOrNothing(t) {
+					t.Fatal("written")
+				}
+			},
+		},
+		{
 			// Leaves the unit of work whole: COMMIT reached the server and committed; only its
-			// answer was lost (the server-to-client stream dropped, then closed).
+			// answer was lost (the server-to-client stream dropped, then closed). A unit of work
+			// of the same statements ran first, so that the connection has them prepared and the
+			// last batch goes in one round trip (a first one would wait for their descriptions).
 			"COMMIT's answer lost: ambiguous, and committed",
 			func(t *testing.T, r *rig) {
+				must(t, uow.Run(ctx, r.pool, keepingModel, func(s *uow.Session) error { return uow.Add(s, Companies, newco()) }))
+				_, err := r.direct.Exec(ctx, "DELETE FROM employees; DELETE FROM companies")
+				must(t, err)
 				r.hook.on("commit", func() { r.toxic(t, "timeout", "downstream", `"timeout":300`) })
 				runs := 0
-				err := uow.Run(ctx, r.pool, keepingModel, func(s *uow.Session) error {
+				err = uow.Run(ctx, r.pool, keepingModel, func(s *uow.Session) error {
 					runs++
 					return uow.Add(s, Companies, newco())
 				})
@@ -377,7 +417,7 @@ func TestFaults(t *testing.T) {
 					r.toxic(t, "latency", "downstream", `"latency":2000`)
 					time.AfterFunc(100*time.Millisecond, cancel)
 				})
-				err := uow.Run(cctx, r.pool, keepingModel, func(s *uow.Session) error { return uow.Add(s, Companies, newco()) })
+				err := uow.Run(cctx, r.pool, keepingModel, func(s *uow.Session) error { return addAndFlush(cctx, s, newco()) })
 				r.restore(t)
 				if !errors.Is(err, context.Canceled) {
 					t.Fatalf("Run: %v, want context.Canceled", err)
@@ -395,7 +435,7 @@ func TestFaults(t *testing.T) {
 				dctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 				defer cancel()
 				r.hook.on(`INSERT INTO "employees"`, func() { r.toxic(t, "timeout", "downstream", `"timeout":0`) })
-				err := uow.Run(dctx, r.pool, keepingModel, func(s *uow.Session) error { return uow.Add(s, Companies, newco()) })
+				err := uow.Run(dctx, r.pool, keepingModel, func(s *uow.Session) error { return addAndFlush(dctx, s, newco()) })
 				r.restore(t)
 				if !errors.Is(err, context.DeadlineExceeded) {
 					t.Fatalf("Run: %v, want context.DeadlineExceeded", err)

@@ -132,7 +132,7 @@ func (r *Repo[T]) returningStatements(rows []*T, first int, lone bool) []pipe.St
 		if len(r.defaults) > 0 {
 			sql, a = r.insertDefaults(row, a)
 		}
-		stmts[i] = pipe.Statement{SQL: sql, Args: a, Read: read}
+		stmts[i] = pipe.Statement{SQL: sql, Args: a, Read: read, Rows: 1}
 	}
 	return stmts
 }

@@ -203,6 +203,19 @@
 // savepoint), Conn and LargeObjects. A session on a pgx.Tx (a savepoint) or on [Attach] runs in
 // the transaction it was given, as it is.
 //
+// COMMIT goes the same way, at the end of the last batch of the flush that Commit (or Run)
+// makes: a unit of work that only writes rows whose keys no other row waits for is one round
+// trip, BEGIN to COMMIT; one that reads then writes is two; a parent with new children is one
+// per level. What a flush checks in Go between statements is then checked by the server as
+// well, in the statements of that last batch: each UPDATE, DELETE and INSERT … RETURNING that
+// must affect a number of rows goes inside a WITH that fails the statement unless it did
+// (SQLSTATE 22P02, "kinship: 0 rows", mapped to [ErrStale] naming the row, or to the INSERT's
+// error), and once a statement of a batch fails the server skips the rest, COMMIT included: a
+// stale or partial write is never committed. The price is in what a lost connection means: a
+// connection that fails during that last batch is [ErrAmbiguousCommit] (COMMIT was sent), where
+// with COMMIT a round trip of its own the same failure during the flush was a plain one. Run
+// never retries it; a caller who must know reads the rows back.
+//
 // Cascade deletes load per level of the relation graph, not per row: the rows deleted, then one
 // select-in per relation of every one of their collections not loaded, then the same for the
 // rows those reached, and so on.

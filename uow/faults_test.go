@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ import (
 )
 
 // hook is a pgx tracer that calls before with each statement's SQL before it is sent (of a
-// batch, with its first statement's).
+// batch, with each of its statements', before the batch is sent).
 type hook struct {
 	before atomic.Pointer[func(ctx context.Context, conn *pgx.Conn, sql string)]
 }
@@ -34,11 +35,14 @@ func (h *hook) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceQ
 
 func (h *hook) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-// TraceBatchStart calls before with the first statement of a batch, before the batch is sent
-// (a table's INSERTs of rows with generated keys are one batch).
+// TraceBatchStart calls before with each statement of a batch, before the batch is sent (a
+// table's INSERTs of rows with generated keys are one batch; BEGIN goes with the first batch,
+// COMMIT with the last).
 func (h *hook) TraceBatchStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
-	if f := h.before.Load(); f != nil && d.Batch != nil && len(d.Batch.QueuedQueries) > 0 {
-		(*f)(ctx, conn, d.Batch.QueuedQueries[0].SQL)
+	if f := h.before.Load(); f != nil && d.Batch != nil {
+		for _, q := range d.Batch.QueuedQueries {
+			(*f)(ctx, conn, q.SQL)
+		}
 	}
 	return ctx
 }
@@ -110,21 +114,47 @@ func TestFaults(t *testing.T) {
 
 	t.Run("connection killed in the middle of the flush", func(t *testing.T) {
 		pool, h := faulty(t)
+		var once sync.Once
 		h.set(func(_ context.Context, conn *pgx.Conn, sql string) {
 			if strings.HasPrefix(sql, `INSERT INTO "employees"`) {
-				kill(t, pool, conn)
+				once.Do(func() { kill(t, pool, conn) })
 			}
 		})
 		c := newcoWithStaff()
+		for _, e := range c.Employees {
+			e.Addresses = []*Address{{City: "x"}} // the addresses' batch, with COMMIT, comes after
+		}
 		err := uow.Run(ctx, pool, Model, func(s *uow.Session) error { return uow.Add(s, Companies, c) })
 		h.set(nil)
 		require.Error(t, err)
-		require.False(t, errors.Is(err, uow.ErrAmbiguousCommit), "it failed before COMMIT: not ambiguous")
+		require.False(t, errors.Is(err, uow.ErrAmbiguousCommit), "it failed before COMMIT was sent: not ambiguous")
 		require.Zero(t, c.ID)
 		for _, e := range c.Employees {
 			require.Nil(t, e.CompanyID)
 		}
 		require.Zero(t, companiesNamed(t, pool, "Newco"), "the company's INSERT, sent, was rolled back")
+	})
+
+	t.Run("connection lost in the flush's last batch, which carries COMMIT: ambiguous", func(t *testing.T) {
+		pool, h := faulty(t)
+		_, err := pool.Exec(ctx, `
+CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.5); RETURN NEW; END $$;
+CREATE TRIGGER slow BEFORE INSERT ON employees FOR EACH ROW EXECUTE FUNCTION slow_insert();`)
+		require.NoError(t, err)
+		h.set(func(_ context.Context, conn *pgx.Conn, sql string) {
+			if strings.Contains(sql, `INSERT INTO "employees"`) {
+				go func() {
+					time.Sleep(200 * time.Millisecond) // in the batch, before COMMIT is reached
+					_ = conn.PgConn().Conn().Close()   // the network fails: the client cannot know
+				}()
+			}
+		})
+		c := newcoWithStaff()
+		err = uow.Run(ctx, pool, Model, func(s *uow.Session) error { return uow.Add(s, Companies, c) })
+		h.set(nil)
+		require.ErrorIs(t, err, uow.ErrAmbiguousCommit, "COMMIT was sent with the INSERTs")
+		time.Sleep(1200 * time.Millisecond) // the server notices, and rolls back
+		require.Zero(t, companiesNamed(t, pool, "Newco"), "here it did not commit; the caller finds out by reading")
 	})
 
 	t.Run("connection refused COMMIT before it was sent: not ambiguous", func(t *testing.T) {
@@ -201,7 +231,7 @@ CREATE CONSTRAINT TRIGGER slow AFTER INSERT ON companies DEFERRABLE INITIALLY DE
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		h.set(func(_ context.Context, _ *pgx.Conn, sql string) {
-			if strings.HasPrefix(sql, `INSERT INTO "employees"`) {
+			if strings.Contains(sql, `INSERT INTO "employees"`) {
 				cancel()
 			}
 		})

@@ -40,31 +40,44 @@ var ErrStale = repo.ErrStale
 // key assigned, no row counted as written; the transaction is then unusable and the session
 // must be rolled back.
 //
+// The flush that Commit makes sends COMMIT with its last batch (see "Transactions" in the
+// package doc); Flush itself never commits.
+//
 // A flush of a session that ended is [ErrEnded]; of a nil or zero Session, or with a nil context,
 // an error matching repo.ErrInvalid.
 func (s *Session) Flush(ctx context.Context) error {
 	if err := s.usable(ctx); err != nil {
 		return err
 	}
+	_, err := s.flush(ctx, false)
+	return err
+}
+
+// flush writes every change the session holds. With commit (the session's own transaction,
+// a lazyTx), the last batch it sends ends with COMMIT (see sendCommitting); it reports whether
+// the transaction ended so, committed if err is nil.
+func (s *Session) flush(ctx context.Context, commit bool) (ended bool, err error) {
 	if s.flushing {
-		return nil
+		return false, nil
 	}
 	s.flushing = true
 	defer func() { s.flushing = false }()
 	if err := s.prepare(ctx); err != nil {
-		return err
+		return false, err
 	}
 	p, err := s.planFlush()
 	if err != nil {
-		return err
+		return false, err
 	}
-	f := &flush{s: s, db: s.tx}
+	f := &flush{s: s, db: s.tx, commit: commit}
 	if err := f.run(ctx, &p); err != nil {
-		f.undo()
-		return err
+		if !f.committed {
+			f.undo()
+		}
+		return f.ended, err
 	}
 	f.done()
-	return nil
+	return f.ended, nil
 }
 
 // prepare does what a flush does before it plans: it loads what assignments replaced, brings
@@ -451,6 +464,10 @@ type flush struct {
 	deleted  []tracked
 	goneByFK []goneRows // keys of rows cascades deleted by foreign key
 	unhooked []unhooked // rows whose foreign key the flush set NULL for now, with their snapshots
+
+	commit    bool // the last batch ends with COMMIT
+	ended     bool // the transaction ended with that batch: committed, failed or unknown
+	committed bool // it committed
 }
 
 type unhooked struct {
@@ -544,20 +561,30 @@ func (f *flush) done() {
 }
 
 // run sends p's steps in order, building each when it is reached; it stops at the first error.
+// With f.commit, the last step that has anything to send ends with COMMIT.
 func (f *flush) run(ctx context.Context, p *plan) error {
-	if err := f.send(ctx, p, &p.before); err != nil {
-		return err
-	}
+	steps := make([]*step, 0, len(p.inserts)+2)
+	steps = append(steps, &p.before)
 	for i := range p.inserts {
-		if err := f.send(ctx, p, &p.inserts[i]); err != nil {
+		steps = append(steps, &p.inserts[i])
+	}
+	steps = append(steps, &p.after)
+	last := -1
+	for i, st := range steps {
+		if f.commit && (st.insert != nil || len(st.ops) > 0) {
+			last = i
+		}
+	}
+	for i, st := range steps {
+		if err := f.send(ctx, p, st, i == last); err != nil {
 			return err
 		}
 	}
-	return f.send(ctx, p, &p.after)
+	return nil
 }
 
-// send builds st, a step of p, and sends it.
-func (f *flush) send(ctx context.Context, p *plan, st *step) error {
+// send builds st, a step of p, and sends it; final, with COMMIT after its statements.
+func (f *flush) send(ctx context.Context, p *plan, st *step, final bool) error {
 	if st.relate {
 		// Rows whose owners were just inserted take their keys.
 		for _, t := range p.tables {
@@ -565,9 +592,81 @@ func (f *flush) send(ctx context.Context, p *plan, st *step) error {
 		}
 	}
 	if st.insert != nil {
-		return f.insert(ctx, st.insert, st.rows, st.cuts)
+		return f.insert(ctx, st.insert, st.rows, st.cuts, final)
+	}
+	if final {
+		return f.sendCommitting(ctx, f.statements(st.ops))
 	}
 	return pipe.Batch(ctx, f.db, f.statements(st.ops))
+}
+
+// sendCommitting sends stmts and COMMIT in one batch, each statement Checked: one that affects
+// fewer rows than it must fails in the server, which then skips everything after it, COMMIT
+// included, as it does after any error. With no statements it sends nothing, and COMMIT goes
+// alone after the flush.
+//
+// If the batch fails, what happened is told apart by the first failure: COMMIT's own (the
+// transaction did not commit: the server's refusal, or ErrAmbiguousCommit if the connection
+// broke); a statement's error from the server (COMMIT was skipped); the connection breaking
+// (ErrAmbiguousCommit, unless nothing was sent); or an error of Go's about what the server
+// accepted (a RETURNING it cannot scan), after which the server went on and committed, as the
+// connection, idle again, tells.
+func (f *flush) sendCommitting(ctx context.Context, stmts []pipe.Statement) error {
+	if len(stmts) == 0 {
+		return nil
+	}
+	failed, raw := -1, error(nil)
+	out := make([]pipe.Statement, len(stmts)+1)
+	for i, s := range stmts {
+		s = pipe.Checked(s)
+		fail := s.Fail
+		s.Fail = func(err error) error {
+			failed, raw = i, err
+			if fail != nil {
+				return fail(err)
+			}
+			return err
+		}
+		out[i] = s
+	}
+	out[len(stmts)] = pipe.Statement{SQL: "commit",
+		Done: func(tag pgconn.CommandTag) error {
+			if tag.String() == "ROLLBACK" {
+				return pgx.ErrTxCommitRollback
+			}
+			return nil
+		},
+		Fail: func(err error) error {
+			failed, raw = len(stmts), err
+			return err
+		},
+	}
+	err := pipe.Batch(ctx, f.db, out)
+	tx := f.s.tx.(*lazyTx)
+	conn := tx.rawConn()
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		f.committed = true
+	case failed == len(stmts): // COMMIT's own
+		if errors.Is(raw, pgx.ErrTxCommitRollback) {
+			err = fmt.Errorf("uow: commit: %w", err)
+		} else {
+			err = commitError(err, false)
+		}
+	case errors.As(raw, &pe): // COMMIT was skipped: the session rolls back
+		return err
+	case conn.IsClosed():
+		err = commitError(raw, false)
+	case conn.PgConn().TxStatus() == 'I':
+		f.committed = true
+		err = fmt.Errorf("uow: committed, but: %w", err)
+	default:
+		return err
+	}
+	f.ended = true
+	tx.end()
+	return err
 }
 
 // statements builds the statements of a batch step's ops, each with its check.
@@ -638,7 +737,7 @@ func (f *flush) update(out []pipe.Statement, t *table, e *entry) []pipe.Statemen
 	if st.Read != nil {
 		f.save(t, e.row) // it reads columns back into the row: undone if the flush fails
 	}
-	st.Done = staleUpdate(t, t.u.Key(e.row))
+	st.Done, st.Rows = staleUpdate(t, t.u.Key(e.row)), 1
 	f.updated = append(f.updated, tracked{t, e})
 	return append(out, st)
 }
@@ -653,7 +752,7 @@ func (f *flush) unhook(out []pipe.Statement, t *table, e *entry, r relation.Rela
 		return out
 	}
 	st := t.u.UpdateStatement(null, cols)
-	st.Done = staleUpdate(t, t.u.Key(e.row))
+	st.Done, st.Rows = staleUpdate(t, t.u.Key(e.row)), 1
 	f.unhooked = append(f.unhooked, unhooked{e, e.snap})
 	e.snap = null
 	return append(out, st)
@@ -671,7 +770,7 @@ func (f *flush) deletes(out []pipe.Statement, t *table, rows []*entry) []pipe.St
 		if st.Rows == 1 {
 			key = st.Args[0]
 		}
-		out = append(out, pipe.Statement{SQL: st.SQL, Args: st.Args, Done: staleDelete(t, key, st.Rows), Fail: f.s.restricted(t)})
+		out = append(out, pipe.Statement{SQL: st.SQL, Args: st.Args, Done: staleDelete(t, key, st.Rows), Fail: f.s.restricted(t), Rows: st.Rows})
 	}
 	return out
 }
@@ -699,7 +798,7 @@ func staleDelete(t *table, key any, want int64) func(pgconn.CommandTag) error {
 
 // insert writes rows, one wave of t's new rows, after giving them the keys of the rows they
 // refer to that have keys by now.
-func (f *flush) insert(ctx context.Context, t *table, wave []*entry, cuts []cut) error {
+func (f *flush) insert(ctx context.Context, t *table, wave []*entry, cuts []cut, final bool) error {
 	rows := make([]any, len(wave))
 	cycles := f.s.postUpdateFKs(t)
 	for i, e := range wave {
@@ -721,9 +820,18 @@ func (f *flush) insert(ctx context.Context, t *table, wave []*entry, cuts []cut)
 	for _, c := range cuts {
 		unrelate(c.rel, c.e.row) // set by the UPDATE of step 3
 	}
-	for _, stmts := range t.u.InsertStatements(rows) {
-		if err := pipe.Send(ctx, f.db, stmts); err != nil {
+	trips := t.u.InsertStatements(rows)
+	for i, stmts := range trips {
+		var err error
+		if final && i == len(trips)-1 {
+			err = f.sendCommitting(ctx, stmts)
+		} else {
+			err = pipe.Send(ctx, f.db, stmts)
+		}
+		if err != nil && !f.ended {
 			return &repo.Error{Op: "insert", Table: t.u.Table(), Err: err}
+		} else if err != nil {
+			return err
 		}
 	}
 	for _, e := range wave {

@@ -90,8 +90,9 @@ func Retryable(err error) bool {
 // its changes). A nested Run retries nothing itself: a serialization failure aborts the whole
 // transaction, which only the outermost Run can run again.
 //
-// Run costs what the session sends, BEGIN going with its first statement, plus COMMIT's round
-// trip; nothing if the session sends nothing (see "Transactions" in the package doc).
+// Run costs what the session sends, BEGIN going with its first statement and COMMIT with its
+// last flush's last batch (a round trip of its own only when that flush has nothing to send);
+// nothing if the session sends nothing (see "Transactions" in the package doc).
 //
 // A nil context, a nil db, a nil or zero Model, a nil fn, a nil option and a [Retry] out of
 // range are errors matching repo.ErrInvalid that say which; nothing is sent and fn is not called.

@@ -203,8 +203,10 @@ type runTx struct{ pgx.Tx }
 func (runTx) Commit(context.Context) error   { return ErrRunEnds }
 func (runTx) Rollback(context.Context) error { return ErrRunEnds }
 
-// Commit flushes and commits; the session ends. A COMMIT whose outcome is unknown because the
-// connection broke is [ErrAmbiguousCommit]. Inside [Run] it is [ErrRunEnds]. After the session
+// Commit flushes and commits; the session ends. On the session's own transaction (Begin, Run)
+// COMMIT goes in one batch with the flush's last statements, which the server checks then (see
+// "Transactions" in the package doc). A COMMIT whose outcome is unknown because the connection
+// broke is [ErrAmbiguousCommit]. Inside [Run] it is [ErrRunEnds]. After the session
 // ended it is [ErrEnded]; a nil or zero Session and a nil context are errors matching
 // repo.ErrInvalid.
 func (s *Session) Commit(ctx context.Context) error {
@@ -237,12 +239,19 @@ func (s *Session) commit(ctx context.Context) error {
 	if s.closed {
 		return ErrEnded
 	}
-	if err := s.Flush(ctx); err != nil {
-		s.closed = true
-		s.tx.Rollback(context.WithoutCancel(ctx))
+	// The session's own transaction commits in the flush's last batch.
+	_, folds := s.tx.(*lazyTx)
+	ended, err := s.flush(ctx, folds)
+	s.closed = true
+	if err != nil {
+		if !ended {
+			s.tx.Rollback(context.WithoutCancel(ctx))
+		}
 		return err
 	}
-	s.closed = true
+	if ended {
+		return nil
+	}
 	closedBefore := connOf(s.tx).IsClosed()
 	if err := s.tx.Commit(ctx); err != nil {
 		return commitError(err, closedBefore)

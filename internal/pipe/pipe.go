@@ -5,6 +5,9 @@ package pipe
 
 import (
 	"context"
+	"errors"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,6 +24,48 @@ type Statement struct {
 	// Fail, if not nil, maps the error the statement failed with (a *pgconn.PgError, a
 	// connection's error) to the one to return.
 	Fail func(error) error
+	// Rows, if not zero, is how many rows the statement must affect, which Done checks: see
+	// Checked, which has the server check it too.
+	Rows int64
+}
+
+// Checked returns s with its row count checked by the server as well as by Done: s inside a
+// WITH whose query fails (SQLSTATE 22P02, "kinship: n rows") unless s affected s.Rows rows, so
+// that a COMMIT sent after it in the same batch, which the server skips once a statement has
+// failed, can never commit a stale or partial write. What s returns (its RETURNING) comes back
+// as before; a statement without RETURNING gets RETURNING 1, one row per row it affects. The
+// failure maps to what Done says of no row affected. A statement with Rows zero is returned as
+// it is.
+func Checked(s Statement) Statement {
+	if s.Rows == 0 {
+		return s
+	}
+	sql := s.SQL
+	if !strings.Contains(sql, " RETURNING ") { // the keyword: identifiers are quoted, values are arguments
+		sql += " RETURNING 1"
+	}
+	s.SQL = "WITH w AS (" + sql + ") SELECT w.* FROM (SELECT count(*) AS n FROM w) AS c LEFT JOIN w ON true WHERE CASE WHEN c.n = $" +
+		strconv.Itoa(len(s.Args)+1) + " THEN true ELSE ('kinship: ' || c.n || ' rows')::int = 0 END"
+	s.Args = append(s.Args[:len(s.Args):len(s.Args)], s.Rows)
+	done, fail := s.Done, s.Fail
+	s.Fail = func(err error) error {
+		if short(err) && done != nil {
+			if e := done(pgconn.CommandTag{}); e != nil {
+				return e
+			}
+		}
+		if fail != nil {
+			return fail(err)
+		}
+		return err
+	}
+	return s
+}
+
+// short reports whether err is the failure of a Checked statement that affected too few rows.
+func short(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "22P02" && strings.Contains(pe.Message, `"kinship: `)
 }
 
 // DB is what Send needs of a connection, pool, transaction or session.
