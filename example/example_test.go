@@ -81,15 +81,16 @@ func TestRun(t *testing.T) {
 		`  >   begin` + "\n" +
 			`  >   INSERT INTO "companies" ("name", "version") VALUES ($1, $2) RETURNING "id"  ["Acme", 0]` + "\n" +
 			`  > batch of 3 statement(s), one round trip:` + "\n" +
-			`  >   WITH w AS (INSERT INTO "employees" ("name", "company_id") VALUES ($1, $2) RETURNING "id") SELECT w.*`,
-		`["Magnus", 1, 1]` + "\n" + `  >   WITH w AS (INSERT INTO "employees" ("name", "company_id") VALUES ($1, $2) RETURNING "id") SELECT w.*`,
-		`["John", 1, 1]` + "\n" + `  >   commit` + "\n",
+			`  >   INSERT INTO "employees" ("name", "company_id") VALUES ($1, $2) RETURNING "id"  ["Magnus", 1]  -- checked: 1 row(s)` + "\n" +
+			`  >   INSERT INTO "employees" ("name", "company_id") VALUES ($1, $2) RETURNING "id"  ["John", 1]  -- checked: 1 row(s)` + "\n" +
+			`  >   commit` + "\n",
 		// Firing without and with DeleteOrphan.
-		`  >   WITH w AS (UPDATE "employees" SET "company_id" = $1 WHERE "id" = $2 RETURNING 1) SELECT w.*`,
-		`  >   WITH w AS (DELETE FROM "employees" WHERE "id" = ANY($1) RETURNING 1) SELECT w.*`,
+		`  >   UPDATE "employees" SET "company_id" = $1 WHERE "id" = $2  [NULL, 3]  -- checked: 1 row(s)`,
+		`  >   DELETE FROM "employees" WHERE "id" = ANY($1)  [{5,6}]  -- checked: 2 row(s)`,
 		// Deleting a company: its employees first.
 		`  >   DELETE FROM "employees" WHERE "company_id" = ANY($1) RETURNING "id"  [{4}]` + "\n" +
-			`  >   WITH w AS (DELETE FROM "companies" WHERE "id" = $1 AND "version" = $2 RETURNING 1) SELECT w.*`,
+			`  >   DELETE FROM "companies" WHERE "id" = $1 AND "version" = $2  [4, 0]  -- checked: 1 row(s)` + "\n" +
+			`  >   commit` + "\n",
 		// The lazy load, once.
 		"Got Acme; employees loaded: false\n" +
 			`  > SELECT c0."id", c0."name", c0."company_id" FROM "employees" AS c0 WHERE c0."company_id" = ANY($1)  [{1}]` + "\n" +

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kinship-go/kinship/internal/pipe"
 )
 
 // EchoHandler is a slog.Handler for a [Tracer]'s records that writes one short line per
@@ -17,7 +19,10 @@ import (
 // (strings quoted, NULL for nil, arrays in braces) — and no durations, so that the same work
 // prints the same lines on every run: SQLAlchemy's echo=True, for a terminal, a test's log or an
 // example's output. A batch prints a line with its number of statements, sent in one round
-// trip, then a line per statement, indented; an error follows its statement after "--".
+// trip, then a line per statement, indented; an error follows its statement after "--". A
+// statement that a unit of work's last batch has the server check (inside WITH w AS (…),
+// failing unless it affects so many rows: see uow's "Transactions") prints as the statement it
+// wraps, then "-- checked: n row(s)".
 //
 //	tr := &repo.Tracer{Logger: slog.New(repo.NewEchoHandler(os.Stderr, ""))}
 //
@@ -41,16 +46,15 @@ func (h *EchoHandler) Enabled(context.Context, slog.Level) bool { return true }
 
 // Handle writes the record's line.
 func (h *EchoHandler) Handle(_ context.Context, r slog.Record) error {
-	var sql, args, errText string
+	var sql, args, errText, checked string
+	var list []any
 	var statements int64
 	r.Attrs(func(a slog.Attr) bool {
 		switch a.Key {
 		case "sql":
 			sql = strings.Join(strings.Fields(a.Value.String()), " ")
 		case "args":
-			if list, ok := a.Value.Any().([]any); ok {
-				args = FormatArgs(list)
-			}
+			list, _ = a.Value.Any().([]any)
 		case "statements":
 			statements = a.Value.Int64()
 		case "error":
@@ -58,6 +62,12 @@ func (h *EchoHandler) Handle(_ context.Context, r slog.Record) error {
 		}
 		return true
 	})
+	if inner, innerArgs, rows, ok := pipe.Unchecked(sql, list); ok {
+		sql, list, checked = inner, innerArgs, fmt.Sprintf("  -- checked: %v row(s)", rows)
+	}
+	if list != nil {
+		args = FormatArgs(list)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var line string
@@ -79,6 +89,7 @@ func (h *EchoHandler) Handle(_ context.Context, r slog.Record) error {
 	if args != "" {
 		line += "  " + args
 	}
+	line += checked
 	if errText != "" {
 		line += "  -- " + errText
 	}

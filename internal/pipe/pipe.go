@@ -42,10 +42,9 @@ func Checked(s Statement) Statement {
 	}
 	sql := s.SQL
 	if !strings.Contains(sql, " RETURNING ") { // the keyword: identifiers are quoted, values are arguments
-		sql += " RETURNING 1"
+		sql += returningOne
 	}
-	s.SQL = "WITH w AS (" + sql + ") SELECT w.* FROM (SELECT count(*) AS n FROM w) AS c LEFT JOIN w ON true WHERE CASE WHEN c.n = $" +
-		strconv.Itoa(len(s.Args)+1) + " THEN true ELSE ('kinship: ' || c.n || ' rows')::int = 0 END"
+	s.SQL = checkedHead + sql + checkedTail(len(s.Args)+1)
 	s.Args = append(s.Args[:len(s.Args):len(s.Args)], s.Rows)
 	done, fail := s.Done, s.Fail
 	s.Fail = func(err error) error {
@@ -60,6 +59,28 @@ func Checked(s Statement) Statement {
 		return err
 	}
 	return s
+}
+
+const (
+	checkedHead  = "WITH w AS ("
+	returningOne = " RETURNING 1"
+)
+
+// checkedTail is the end of a Checked statement whose row count is argument n.
+func checkedTail(n int) string {
+	return ") SELECT w.* FROM (SELECT count(*) AS n FROM w) AS c LEFT JOIN w ON true WHERE CASE WHEN c.n = $" +
+		strconv.Itoa(n) + " THEN true ELSE ('kinship: ' || c.n || ' rows')::int = 0 END"
+}
+
+// Unchecked undoes Checked for a reader of statements (repo's EchoHandler): the statement sql
+// wraps, its arguments (args less the last) and the rows it must affect (the last); ok is
+// false if sql is not a Checked statement.
+func Unchecked(sql string, args []any) (inner string, innerArgs []any, rows any, ok bool) {
+	if len(args) == 0 || !strings.HasPrefix(sql, checkedHead) || !strings.HasSuffix(sql, checkedTail(len(args))) {
+		return sql, args, nil, false
+	}
+	inner = strings.TrimSuffix(sql[len(checkedHead):len(sql)-len(checkedTail(len(args)))], returningOne)
+	return inner, args[:len(args)-1], args[len(args)-1], true
 }
 
 // short reports whether err is the failure of a Checked statement that affected too few rows.
