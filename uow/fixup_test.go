@@ -66,3 +66,27 @@ func TestBelongsToAloneAfterTheFlushFilledItsKey(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 }
+
+// A to-one field a load left nil (its foreign key NULL then) is not loaded any more once the
+// foreign key names a row the session does not hold: Of loads that row, through every
+// strategy the first load used.
+func TestForeignKeySetAfterALoadLeftTheFieldNil(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := seeded(t)
+	for _, how := range []loadopts.Strategy{loadopts.Joined, loadopts.SelectIn, loadopts.Subquery, loadopts.Pipelined} {
+		s, err := uow.Begin(ctx, db.pool, Model)
+		require.NoError(t, err)
+		defer s.Rollback(ctx)
+		drifter, err := Employees.Get(ctx, s, 10, loadopts.With(EmployeeCompany, how))
+		require.NoError(t, err)
+		require.Nil(t, drifter.Company, "no company yet")
+		drifter.CompanyID = ptr(int64(3)) // Initech, which the session does not hold
+		require.NoError(t, s.Flush(ctx))
+		c, err := EmployeeCompany.Of(ctx, s, drifter)
+		require.NoError(t, err)
+		require.NotNil(t, c, "%v: the company its foreign key names", how)
+		require.Equal(t, "Initech", c.Name)
+		require.NoError(t, s.Rollback(ctx))
+	}
+}

@@ -21,7 +21,10 @@ type field struct {
 // loadLog is what the session knows of loads, per relation field.
 type loadLog struct {
 	raised  map[field]struct{} // loaded with Raise: reaching it is refused
-	reached map[field]struct{} // loaded once, for to-one fields left nil
+	// reached: loaded once, for to-one fields left nil, with the key the load matched by (a
+	// BelongsTo's foreign key, a HasOne's parent key): a field whose key changed since, as a
+	// foreign key set to a row the session does not hold, is not loaded.
+	reached map[field]any
 	filled  []field            // filled by the load under way
 	loading bool               // a load is under way (LoadStart, not yet LoadDone or LoadFailed)
 }
@@ -35,7 +38,7 @@ func (h *hooks) Filled(r relation.Relation, parent any) {
 	}
 	k := field{r, parent}
 	delete(s.loads.raised, k)
-	s.loads.reached[k] = struct{}{}
+	s.loads.reached[k] = keyOrNil(r.OwnerKey(parent))
 	s.loads.filled = append(s.loads.filled, k)
 }
 
@@ -151,7 +154,7 @@ func (h *hooks) Access(ctx context.Context, r relation.Relation, parent any) err
 		return fmt.Errorf("uow: %s: nil parent: %w", r.Label(), repo.ErrInvalid)
 	}
 	k := field{r, parent}
-	if _, ok := s.loads.reached[k]; ok {
+	if key, ok := s.loads.reached[k]; ok && key == keyOrNil(r.OwnerKey(parent)) {
 		return nil
 	}
 	if _, ok := s.loads.raised[k]; ok || r.DefaultStrategy() == relation.Raise {

@@ -178,7 +178,7 @@ func newSession(m *Model, tx pgx.Tx, set settings) *Session {
 		autoflush: set.autoflush,
 		tables:    map[any]*table{},
 		rels:      map[relation.Relation]*relState{},
-		loads:     loadLog{raised: map[field]struct{}{}, reached: map[field]struct{}{}},
+		loads:     loadLog{raised: map[field]struct{}{}, reached: map[field]any{}},
 		gone:      map[any]struct{}{},
 	}
 }
