@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/loadopts"
@@ -521,6 +522,30 @@ func (h *harness) commit(t *rapid.T) {
 	h.committed = h.pending.clone()
 	h.checkDatabase(t)
 	h.checkFreshSession(t)
+}
+
+// deleteElsewhere deletes the skill with key id on another connection and commits, unless the
+// session holds a lock on the row (it wrote it, or a link to it): then it deletes nothing and
+// reports false.
+func (h *harness) deleteElsewhere(t *rapid.T, id int64) bool {
+	err := pgx.BeginFunc(h.ctx, h.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(h.ctx, "SET LOCAL lock_timeout = '200ms'"); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(h.ctx, "DELETE FROM employee_skills WHERE skill_id = $1", id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(h.ctx, "DELETE FROM skills WHERE id = $1", id)
+		return err
+	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "55P03" { // lock_not_available
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
 }
 
 // rollback ends the session with Rollback: the database holds what the last commit left.
@@ -1240,6 +1265,42 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 			h.log("employee %d forgets skill %d", he, hk)
 			e.Skills = append(ks[:i:i], ks[i+1:]...)
 			delete(h.pending.knows, [2]int{he, hk})
+		},
+		"interfere": func(t *rapid.T) {
+			// Someone else deletes a committed skill the session holds; the session renames it
+			// and commits. The UPDATE matches no row: the commit is ErrStale, and nothing of the
+			// session stays, though COMMIT went in the same batch as the UPDATE.
+			open(t)
+			var held []int
+			for hd := range h.pending.skills {
+				if _, ok := h.committed.skills[hd]; ok && h.ids[hd] != 0 {
+					held = append(held, hd)
+				}
+			}
+			if len(held) == 0 {
+				t.Skip("no committed skill")
+			}
+			slices.Sort(held)
+			hs := rapid.SampledFrom(held).Draw(t, "skill")
+			k := h.skill(t, hs) // a read (an autoflush first)
+			if !h.deleteElsewhere(t, h.ids[hs]) {
+				t.Skip("the session holds a lock on the skill")
+			}
+			h.log("someone else deletes skill %d; the session renames it and commits", hs)
+			k.Name += "!"
+			err := h.s.Commit(h.ctx)
+			h.s = nil
+			if !errors.Is(err, uow.ErrStale) {
+				t.Fatalf("commit after someone else deleted skill %d: %v, want ErrStale", hs, err)
+			}
+			delete(h.committed.skills, hs)
+			for kn := range h.committed.knows {
+				if kn[1] == hs {
+					delete(h.committed.knows, kn)
+				}
+			}
+			h.pending = h.committed.clone()
+			h.checkDatabase(t)
 		},
 		"rename": func(t *rapid.T) {
 			open(t)

@@ -20,13 +20,13 @@ type field struct {
 
 // loadLog is what the session knows of loads, per relation field.
 type loadLog struct {
-	raised  map[field]struct{} // loaded with Raise: reaching it is refused
+	raised map[field]struct{} // loaded with Raise: reaching it is refused
 	// reached: loaded once, for to-one fields left nil, with the key the load matched by (a
 	// BelongsTo's foreign key, a HasOne's parent key): a field whose key changed since, as a
 	// foreign key set to a row the session does not hold, is not loaded.
 	reached map[field]any
-	filled  []field            // filled by the load under way
-	loading bool               // a load is under way (LoadStart, not yet LoadDone or LoadFailed)
+	filled  []field // filled by the load under way
+	loading bool    // a load is under way (LoadStart, not yet LoadDone or LoadFailed)
 }
 
 // Filled implements track.Session: a load set parent's field of r, which is now its clean state.
