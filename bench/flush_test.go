@@ -35,8 +35,9 @@ import (
 //   - DeletePassive: the same, with the relation declared PassiveDeletes: kinship deletes the
 //     company alone and leaves the employees to ON DELETE CASCADE; pgx deletes the company.
 //
-// Both report roundtrips/op (BEGIN and COMMIT included) and tx-roundtrips/op (between BEGIN and
-// COMMIT), and stmts/op (a batch of 100 counts 100, BEGIN and COMMIT 1 each).
+// Both report roundtrips/op (BEGIN and COMMIT included) and tx-roundtrips/op (less those spent
+// on BEGIN or COMMIT alone: a unit of work's BEGIN and COMMIT go in its batches, and cost none),
+// and stmts/op (a batch of 100 counts 100, BEGIN and COMMIT 1 each).
 
 // Children per company in the flush benchmarks.
 const flushChildren = 100
