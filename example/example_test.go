@@ -85,7 +85,7 @@ func TestRun(t *testing.T) {
 			`  >   INSERT INTO "employees" ("name", "company_id") VALUES ($1, $2) RETURNING "id"  ["John", 1]  -- checked: 1 row(s)` + "\n" +
 			`  >   commit` + "\n",
 		// Firing without and with DeleteOrphan.
-		`  >   UPDATE "employees" SET "company_id" = $1 WHERE "id" = $2  [NULL, 3]  -- checked: 1 row(s)`,
+		`  >   UPDATE "employees" SET "company_id" = NULL WHERE "id" = ANY($1) RETURNING "id"  [{3,4}]  -- checked: 2 row(s)`,
 		`  >   DELETE FROM "employees" WHERE "id" = ANY($1)  [{5,6}]  -- checked: 2 row(s)`,
 		// Deleting a company: its employees first.
 		`  >   DELETE FROM "employees" WHERE "company_id" = ANY($1) RETURNING "id"  [{4}]` + "\n" +

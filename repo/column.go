@@ -73,6 +73,8 @@ type column[T any] struct {
 	// isZero reports whether the row's value is the zero V: for a Default column, that the
 	// row leaves the value to the database.
 	isZero func(*T) bool
+	// null, set on Nullable columns, reports whether the row holds NULL.
+	null func(*T) bool
 	// owned says what the database does to the column's value beyond storing what is written
 	// (Default, ReadOnly, ReadBack).
 	owned ownership
@@ -410,7 +412,11 @@ type NullColumn[T any, V comparable] struct {
 func Nullable[T any, V comparable](name string, get func(*T) **V) *NullColumn[T, V] {
 	registerDeref[V]()
 	equal := func(a, b *V) bool { return a == b || a != nil && b != nil && *a == *b }
-	return &NullColumn[T, V]{newColumn(name, kindPlain, get, equal, false).cloned(clonePointer[V])}
+	c := &NullColumn[T, V]{newColumn(name, kindPlain, get, equal, false).cloned(clonePointer[V])}
+	if get != nil {
+		c.col.null = func(t *T) bool { return *get(t) == nil }
+	}
+	return c
 }
 
 // clonePointer copies what p points to, so that a snapshot does not share it with the row: an

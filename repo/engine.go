@@ -231,6 +231,48 @@ func (u view[T]) UpdateStatement(row any, cols []int) pipe.Statement {
 	return st
 }
 
+func (u view[T]) Nulls(row any, cols []int) bool {
+	r := u.r
+	if len(r.key) != 1 || r.version != nil || r.updReturn != "" {
+		return false
+	}
+	for _, i := range cols {
+		if c := r.cols[i]; c.null == nil || !c.null(row.(*T)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (u view[T]) NullUpdate(rows []any, cols []int, seen func(key any)) pipe.Statement {
+	r := u.r
+	var b strings.Builder
+	b.WriteString("UPDATE ")
+	b.WriteString(r.quoted)
+	b.WriteString(" SET ")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(r.cols[c].quoted)
+		b.WriteString(" = NULL")
+	}
+	k := r.key[0]
+	b.WriteString(" WHERE " + k.quoted + " = ANY($1) RETURNING " + k.quoted)
+	read := func(res pgx.Rows) error {
+		var scratch T
+		dest := k.addr(&scratch)
+		for res.Next() {
+			if err := res.Scan(dest); err != nil {
+				return err
+			}
+			seen(k.value(&scratch))
+		}
+		return res.Err()
+	}
+	return pipe.Statement{SQL: b.String(), Args: []any{k.keySlice(rows)}, Read: read, Rows: int64(len(rows))}
+}
+
 func (u view[T]) DeleteStatements(rows []any) []engine.Statement {
 	r := u.r
 	if len(r.key) == 1 && r.version == nil {

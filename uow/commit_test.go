@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	. "github.com/kinship-go/kinship/internal/testmodel"
+	"github.com/kinship-go/kinship/loadopts"
 	"github.com/kinship-go/kinship/repo"
 	"github.com/kinship-go/kinship/uow"
 	"github.com/stretchr/testify/require"
@@ -154,4 +155,47 @@ CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON companies DEFERRABLE INITIALLY 
 	require.Zero(t, companyCount(t, db, "Refused"))
 	require.Zero(t, c.ID)
 	require.Zero(t, db.pool.Stat().AcquiredConns())
+}
+
+// The orphans a flush sets NULL go in one UPDATE per table and columns; a row someone else
+// deleted meanwhile is ErrStale, naming the row where the UPDATE's answer is read between
+// statements, and nothing of the unit of work stays, in the last batch too.
+func TestOrphansInOneStatement(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, last := range []bool{false, true} {
+		db := seeded(t)
+		n := db.tr.Count(func() {
+			require.NoError(t, uow.Run(ctx, db.pool, Model, func(s *uow.Session) error {
+				c, err := Companies.Get(ctx, s, 3, loadopts.With(CompanyEmployees, loadopts.SelectIn))
+				c.Employees = nil // Peter, Milton, Samir: company_id NULL
+				return err
+			}))
+		})
+		require.Equal(t, [2]int64{5, 3}, [2]int64{n.Statements, n.RoundTrips}, "BEGIN with the company, its employees, one UPDATE with COMMIT")
+		require.Empty(t, employeesOf(t, db.pool, 3))
+
+		err := uow.Run(ctx, db.pool, Model, func(s *uow.Session) error {
+			c, err := Companies.Get(ctx, s, 2, loadopts.With(CompanyEmployees, loadopts.SelectIn))
+			if err != nil {
+				return err
+			}
+			if _, err := db.pool.Exec(ctx, "DELETE FROM employees WHERE id = 6"); err != nil { // Mindy, elsewhere
+				return err
+			}
+			c.Employees = nil
+			if !last {
+				return uow.Add(s, Companies, &Company{Name: "after the orphans"}) // the UPDATE is not last
+			}
+			return nil
+		})
+		require.ErrorIs(t, err, uow.ErrStale, "last batch: %v", last)
+		var e *repo.Error
+		require.ErrorAs(t, err, &e)
+		if !last {
+			require.Equal(t, int64(6), e.Key, "the row missing from what the UPDATE returned")
+		}
+		require.Equal(t, []string{"Hank"}, employeesOf(t, db.pool, 2), "Hank keeps his company")
+		require.Zero(t, companyCount(t, db, "after the orphans"))
+	}
 }

@@ -176,7 +176,9 @@
 // [Session.Flush] writes in as few round trips as the tables allow: first one pgx batch with
 // the link rows deleted, the DELETEs (children before parents: one per table, or one per row
 // where the key is composite or a Version column guards it) and the UPDATEs (changed columns
-// only); then the INSERTs, one round trip per table, parents before children, the generated
+// only; the rows whose changes are the same nullable columns set NULL — orphans' foreign keys —
+// in one UPDATE … WHERE key = ANY($1) per table, where the key is one column and no Version
+// column or read-back column is in the way); then the INSERTs, one round trip per table, parents before children, the generated
 // keys of parents copied into their children's foreign keys in between (a self-referential
 // table in one round trip per level of new rows); then one batch with the UPDATEs that point
 // rows at rows just inserted and the link rows inserted. Rows that refer to each other in a cycle

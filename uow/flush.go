@@ -21,7 +21,7 @@ var ErrStale = repo.ErrStale
 // Flush writes every change the session holds, in this order and no other round trips: one pgx
 // batch with the link rows deleted, the DELETEs (children before parents: one per table, one
 // per row where the key is composite or a Version column guards it) and the UPDATEs (changed
-// columns only); one round trip of INSERTs per table with new rows, parents before children (a
+// columns only; orphans' foreign keys set NULL in one UPDATE per table, see updates); one round trip of INSERTs per table with new rows, parents before children (a
 // self-referential table in as many as its new rows are deep); then one batch with the UPDATEs
 // that need keys those INSERTs generated, the link rows inserted, and the DELETEs that must
 // follow such UPDATEs. A flush with nothing to write sends nothing. Where a new row takes the
@@ -715,14 +715,65 @@ func (f *flush) statements(ops []op) []pipe.Statement {
 		case opDelete:
 			out = f.deletes(out, o.t, o.rows)
 		case opUpdate:
-			for _, e := range o.rows {
-				out = f.update(out, o.t, e)
-			}
+			out = f.updates(out, o.t, o.rows)
 		case opUnhook:
 			for _, e := range o.rows {
 				out = f.unhook(out, o.t, e, o.rel)
 			}
 		}
+	}
+	return out
+}
+
+// updates appends the UPDATEs of rows, rows of t: one per row of its changed columns, but one
+// for all the rows whose changes are the same columns set NULL (orphans' foreign keys:
+// UPDATE … SET fk = NULL WHERE id = ANY($1) RETURNING id), checked as one; a row missing from
+// what it returns is ErrStale, naming that row.
+func (f *flush) updates(out []pipe.Statement, t *table, rows []*entry) []pipe.Statement {
+	type nulled struct {
+		cols []int
+		rows []*entry
+	}
+	var groups []*nulled
+	for _, e := range rows {
+		cols := t.u.Changed(nil, e.row, e.snap)
+		if len(cols) == 0 || !t.u.Nulls(e.row, cols) {
+			out = f.update(out, t, e)
+			continue
+		}
+		i := slices.IndexFunc(groups, func(g *nulled) bool { return slices.Equal(g.cols, cols) })
+		if i < 0 {
+			i = len(groups)
+			groups = append(groups, &nulled{cols: cols})
+		}
+		groups[i].rows = append(groups[i].rows, e)
+	}
+	for _, g := range groups {
+		if len(g.rows) == 1 {
+			out = f.update(out, t, g.rows[0])
+			continue
+		}
+		list := make([]any, len(g.rows))
+		for i, e := range g.rows {
+			list[i] = e.row
+			f.updated = append(f.updated, tracked{t, e})
+		}
+		seen := make(map[any]bool, len(list))
+		st := t.u.NullUpdate(list, g.cols, func(k any) { seen[k] = true })
+		st.Done = func(tag pgconn.CommandTag) error {
+			if int(tag.RowsAffected()) == len(list) {
+				return nil
+			}
+			var key any // the row missing from what the UPDATE returned, if it returned any
+			for _, row := range list {
+				if k := t.u.Key(row); len(seen) > 0 && !seen[k] {
+					key = k
+					break
+				}
+			}
+			return &repo.Error{Op: "update", Table: t.u.Table(), Key: key, Err: ErrStale}
+		}
+		out = append(out, st)
 	}
 	return out
 }

@@ -79,6 +79,14 @@ type Table interface {
 	// table has one), guarded by the key and the version; its Read, set when the table has
 	// ReadOnly or ReadBack columns, scans what the UPDATE returns into row.
 	UpdateStatement(row any, cols []int) pipe.Statement
+	// Nulls reports whether row's changes, the columns at positions cols, can go in one
+	// NullUpdate with other rows': each is a nullable column holding NULL in row, and the table
+	// has a one-column key, no version and nothing read back on UPDATE.
+	Nulls(row any, cols []int) bool
+	// NullUpdate is the one UPDATE that sets the columns at cols NULL in every row of rows (for
+	// which Nulls holds), by key: UPDATE … SET c = NULL WHERE key = ANY($1) RETURNING key, its
+	// Read giving the keys it updated to seen.
+	NullUpdate(rows []any, cols []int, seen func(key any)) pipe.Statement
 	// DeleteStatement is the DELETE of rows by key (and version), one statement for all rows
 	// when the key is one column and there is no version, one per row otherwise.
 	DeleteStatements(rows []any) []Statement
