@@ -21,10 +21,10 @@ var ErrStale = repo.ErrStale
 // Flush writes every change the session holds, in this order and no other round trips: one pgx
 // batch with the link rows deleted, the DELETEs (children before parents: one per table, one
 // per row where the key is composite or a Version column guards it) and the UPDATEs (changed
-// columns only; orphans' foreign keys set NULL in one UPDATE per table, see updates); one round trip of INSERTs per table with new rows, parents before children (a
-// self-referential table in as many as its new rows are deep); then one batch with the UPDATEs
-// that need keys those INSERTs generated, the link rows inserted, and the DELETEs that must
-// follow such UPDATEs. A flush with nothing to write sends nothing. Where a new row takes the
+// columns only; orphans' foreign keys set NULL in one UPDATE per table); one round trip of
+// INSERTs per table with new rows, parents before children (a self-referential table in as
+// many as its new rows are deep); then one batch with the UPDATEs that need keys those INSERTs
+// generated, the link rows inserted, and the DELETEs that must follow such UPDATEs. A flush with nothing to write sends nothing. Where a new row takes the
 // key of a row deleted in the same flush (a client key, or a unique parent key), the rows that
 // move from the deleted row to the new one have their foreign key set NULL in the first batch
 // and set again in the last, so that the DELETE can go before the INSERT (a NOT NULL foreign key
