@@ -331,6 +331,14 @@ func rowAt[T any](t *rapid.T, h *harness, hd int, r *repo.Repo[T], rows map[int]
 	return row
 }
 
+// handleOfCompany is companyHandle of c, or 0 for nil.
+func (h *harness) handleOfCompany(t *rapid.T, c *Company) int {
+	if c == nil {
+		return 0
+	}
+	return h.companyHandle(t, c)
+}
+
 // Handles of instances a query gave back: known ones, or committed rows by key.
 func (h *harness) companyHandle(t *rapid.T, c *Company) int {
 	return handleOf(t, h, kindCompany, "a company", c, c.ID, h.hc, h.comps)
@@ -955,14 +963,30 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 					e.CompanyID = nil
 				}
 			} else if how == "foreign key" && h.comps[hc] == nil && h.ids[hc] != 0 && rapid.Bool().Draw(t, "unheld") {
-				// To a company the session does not hold: later flushes must not move it back.
-				if rapid.Bool().Draw(t, "load its company first") {
+				// To a company the session does not hold: later flushes must not move it back,
+				// and a field loaded first (nil, if it had no company) must not stay loaded.
+				switch rapid.SampledFrom([]string{"no", "lazily", "by a query"}).Draw(t, "load its company first") {
+				case "lazily":
 					if _, err := Back.Of(h.ctx, h.s, e); err != nil {
+						t.Fatal(err)
+					}
+				case "by a query":
+					if _, err := Employees.Get(h.ctx, h.s, e.ID, loadopts.With(Back, eagerDraw(t, "strategy"))); err != nil {
 						t.Fatal(err)
 					}
 				}
 				id := h.ids[hc]
 				e.CompanyID = &id
+				if rapid.Bool().Draw(t, "reach it now") {
+					h.flush(t)
+					c, err := Back.Of(h.ctx, h.s, e)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if c == nil || c.ID != id {
+						t.Fatalf("employee %d's Company after its foreign key was set to company %d: %+v", he, hc, c)
+					}
+				}
 			} else {
 				c := h.company(t, hc)
 				switch {
@@ -1724,7 +1748,8 @@ func (h *harness) checkSession(t *rapid.T) {
 		}
 		return
 	}
-	opts := []repo.Option[Employee]{loadopts.With(Knows, draw(t, "skills")), loadopts.With(Manages, draw(t, "managers"))}
+	opts := []repo.Option[Employee]{loadopts.With(Knows, draw(t, "skills")), loadopts.With(Manages, draw(t, "managers")),
+		loadopts.With(Back, draw(t, "companies"))} // to-one fields loaded nil, then given a key: see Back.Of below
 	if !h.owning {
 		opts = append(opts, loadopts.With(Reports, draw(t, "reports")))
 	}
@@ -1754,6 +1779,13 @@ func (h *harness) checkSession(t *rapid.T) {
 		}
 		if got, want := deref(e.ManagerID), h.keyOf(t, kindEmployee, x.manager); got != want {
 			t.Fatalf("in the session: employee %d's manager_id %d, model %d (handle %d)", he, got, want, x.manager)
+		}
+		c, err := Back.Of(ctx, s, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gotC := h.handleOfCompany(t, c); gotC != x.company {
+			t.Fatalf("in the session: employee %d's Company is company %d, model %d", he, gotC, x.company)
 		}
 		m, err := Manages.Of(ctx, s, e)
 		if err != nil {
