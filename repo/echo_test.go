@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kinship-go/kinship/internal/pgtest"
 	"github.com/kinship-go/kinship/internal/pipe"
@@ -61,7 +62,8 @@ func TestEchoPrintsCheckedStatements(t *testing.T) {
 	out.Reset()
 	for _, st := range []pipe.Statement{
 		pipe.Checked(pipe.Statement{SQL: `UPDATE t SET name = $1 WHERE id = $2`, Args: []any{"c", 1}, Rows: 1}),
-		pipe.Checked(pipe.Statement{SQL: `DELETE FROM t WHERE id = ANY($1) RETURNING id`, Args: []any{[]int32{2}}, Rows: 1}),
+		pipe.Checked(pipe.Statement{SQL: `DELETE FROM t WHERE id = ANY($1) RETURNING id`, Args: []any{[]int32{2}}, Rows: 1,
+			Read: func(pgx.Rows) error { return nil }}), // what it returns has a Read
 		{SQL: `WITH w AS (SELECT 1) SELECT * FROM w`},
 	} {
 		rows, err := pool.Query(ctx, st.SQL, st.Args...)

@@ -246,19 +246,7 @@ func (u view[T]) Nulls(row any, cols []int) bool {
 
 func (u view[T]) NullUpdate(rows []any, cols []int, seen func(key any)) pipe.Statement {
 	r := u.r
-	var b strings.Builder
-	b.WriteString("UPDATE ")
-	b.WriteString(r.quoted)
-	b.WriteString(" SET ")
-	for i, c := range cols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(r.cols[c].quoted)
-		b.WriteString(" = NULL")
-	}
 	k := r.key[0]
-	b.WriteString(" WHERE " + k.quoted + " = ANY($1) RETURNING " + k.quoted)
 	read := func(res pgx.Rows) error {
 		var scratch T
 		dest := k.addr(&scratch)
@@ -270,7 +258,7 @@ func (u view[T]) NullUpdate(rows []any, cols []int, seen func(key any)) pipe.Sta
 		}
 		return res.Err()
 	}
-	return pipe.Statement{SQL: b.String(), Args: []any{k.keySlice(rows)}, Read: read, Rows: int64(len(rows))}
+	return pipe.Statement{SQL: r.nullUpdateSQL(cols), Args: []any{k.keySlice(rows)}, Read: read, Rows: int64(len(rows))}
 }
 
 func (u view[T]) DeleteStatements(rows []any) []engine.Statement {

@@ -46,6 +46,7 @@ type Repo[T any] struct {
 	keyWhere   string   // "key1" = $1 AND …, placeholders from 1
 	insertMany sync.Map // rows per statement (int) → SQL text
 	updateSome sync.Map // bit set of updated columns (uint64) → SQL text
+	nullSome   sync.Map // bit set of columns set NULL (uint64) → SQL text
 	insertSome sync.Map // bit set of defaults sent as DEFAULT (int) → one row's INSERT
 }
 

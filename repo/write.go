@@ -497,11 +497,8 @@ func (r *Repo[T]) index(c *column[T]) int {
 	return -1
 }
 
-func (r *Repo[T]) updateStatement(sets []*column[T]) string {
-	if len(sets) == 0 {
-		return ""
-	}
-	var b strings.Builder
+// writeSets writes "UPDATE table SET c = v, …" for sets, v being value(i) for the i-th.
+func (r *Repo[T]) writeSets(b *strings.Builder, sets []*column[T], value func(i int) string) {
 	b.WriteString("UPDATE ")
 	b.WriteString(r.quoted)
 	b.WriteString(" SET ")
@@ -510,9 +507,41 @@ func (r *Repo[T]) updateStatement(sets []*column[T]) string {
 			b.WriteString(", ")
 		}
 		b.WriteString(c.quoted)
-		b.WriteString(" = $")
-		b.WriteString(strconv.Itoa(i + 1))
+		b.WriteString(" = ")
+		b.WriteString(value(i))
 	}
+}
+
+// nullUpdateSQL is the UPDATE setting the columns at cols NULL in the rows whose keys are $1,
+// returning their keys: cached per set of columns, as updateSQLOf's.
+func (r *Repo[T]) nullUpdateSQL(cols []int) string {
+	build := func() string {
+		sets := make([]*column[T], len(cols))
+		for i, c := range cols {
+			sets[i] = r.cols[c]
+		}
+		var b strings.Builder
+		r.writeSets(&b, sets, func(int) string { return "NULL" })
+		k := r.key[0].quoted
+		b.WriteString(" WHERE " + k + " = ANY($1) RETURNING " + k)
+		return b.String()
+	}
+	if len(r.cols) > 64 {
+		return build()
+	}
+	var set uint64
+	for _, c := range cols {
+		set |= 1 << c
+	}
+	return r.cached(&r.nullSome, int(set), build)
+}
+
+func (r *Repo[T]) updateStatement(sets []*column[T]) string {
+	if len(sets) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	r.writeSets(&b, sets, func(i int) string { return "$" + strconv.Itoa(i+1) })
 	if r.version != nil {
 		fmt.Fprintf(&b, ", %s = %s + 1", r.version.quoted, r.version.quoted)
 	}

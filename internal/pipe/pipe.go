@@ -33,7 +33,8 @@ type Statement struct {
 // WITH whose query fails (SQLSTATE 22P02, "kinship: n rows") unless s affected s.Rows rows, so
 // that a COMMIT sent after it in the same batch, which the server skips once a statement has
 // failed, can never commit a stale or partial write. What s returns (its RETURNING) comes back
-// as before; a statement without RETURNING gets RETURNING 1, one row per row it affects. The
+// as before; a statement without RETURNING (without a Read) gets RETURNING 1, one row per row
+// it affects. The
 // failure maps to what Done says of no row affected. A statement with Rows zero is returned as
 // it is.
 func Checked(s Statement) Statement {
@@ -41,7 +42,7 @@ func Checked(s Statement) Statement {
 		return s
 	}
 	sql := s.SQL
-	if !strings.Contains(sql, " RETURNING ") { // the keyword: identifiers are quoted, values are arguments
+	if s.Read == nil { // a statement that returns rows has a Read for them
 		sql += returningOne
 	}
 	s.SQL = checkedHead + sql + checkedTail(len(s.Args)+1)
